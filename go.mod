@@ -1,0 +1,14 @@
+module github.com/hotpatch-go/hotpatch
+
+go 1.26.0
+
+require (
+	github.com/fsnotify/fsnotify v1.10.1
+	golang.org/x/tools v0.52.0
+)
+
+require (
+	golang.org/x/mod v0.42.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

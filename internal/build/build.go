@@ -1,0 +1,203 @@
+// Package build implements hotpatch build: it finds the marked functions,
+// rewrites them through a go build overlay, builds the c-shared library, and
+// publishes it so that running processes pick it up safely.
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hotpatch-go/hotpatch/internal/loader"
+	"github.com/hotpatch-go/hotpatch/internal/rewrite"
+	"golang.org/x/tools/go/packages"
+)
+
+// Result says what a build produced.
+type Result struct {
+	Output string         // the library
+	Build  string         // the build's identifier
+	Funcs  []rewrite.Func // the marked functions
+}
+
+// Run builds the library that a describes. Compiler output goes to stderr.
+func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
+	out := a.Output
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(a.Dir, out)
+	}
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(), "CGO_ENABLED=1")
+	id := time.Now().UTC().Format("20060102T150405.000000000")
+
+	overlay, funcs, mainDir, mainName, err := analyze(ctx, a, env)
+	if err != nil {
+		return nil, err
+	}
+	overlay[filepath.Join(mainDir, "zz_hotpatch_generated.go")] = rewrite.ConfigFile(mainName, out, id)
+
+	work, err := os.MkdirTemp("", "hotpatch-build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	overlayFile, err := writeOverlay(work, overlay)
+	if err != nil {
+		return nil, err
+	}
+
+	// go build writes its output in place: a process that loaded the file
+	// at that path would crash, and a watcher could see half a file. So the
+	// library is built beside the output and renamed over it.
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return nil, err
+	}
+	ext := filepath.Ext(out)
+	tmp := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.tmp-%d%s", strings.TrimSuffix(filepath.Base(out), ext), os.Getpid(), ext))
+	args := append([]string{"build", "-buildmode=c-shared", a.tagsFlag(), "-overlay=" + overlayFile, "-o", tmp}, a.Flags...)
+	args = append(args, a.Package)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(tmp)
+		os.Remove(headerPath(tmp))
+		return nil, fmt.Errorf("go build failed; %s is unchanged, and running processes keep their code: %w", a.Output, err)
+	}
+	if err := publish(tmp, out, id); err != nil {
+		return nil, err
+	}
+	return &Result{Output: out, Build: id, Funcs: funcs}, nil
+}
+
+func headerPath(lib string) string { return strings.TrimSuffix(lib, filepath.Ext(lib)) + ".h" }
+
+// publish renames the new library over the output, then writes its stamp.
+// Processes that loaded the old file keep it: a rename replaces the name, not
+// the file. They load the new build only once the stamp names it.
+func publish(tmp, out, id string) error {
+	if err := os.Rename(headerPath(tmp), headerPath(out)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	stamp, err := loader.StampFile(tmp, id)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("publishing the build: %w", err)
+	}
+	return loader.WriteStamp(out, stamp)
+}
+
+func writeOverlay(dir string, files map[string][]byte) (string, error) {
+	replace := map[string]string{}
+	i := 0
+	for orig, data := range files {
+		i++
+		name := filepath.Join(dir, fmt.Sprintf("%d_%s", i, filepath.Base(orig)))
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			return "", err
+		}
+		replace[orig] = name
+	}
+	data, err := json.Marshal(map[string]any{"Replace": replace})
+	if err != nil {
+		return "", err
+	}
+	name := filepath.Join(dir, "overlay.json")
+	return name, os.WriteFile(name, data, 0o644)
+}
+
+// analyze finds the packages of the main module that the library links and
+// that mark functions, and rewrites them.
+func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]byte, funcs []rewrite.Func, mainDir, mainName string, err error) {
+	cfg := &packages.Config{
+		Context:    ctx,
+		Dir:        a.Dir,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
+		BuildFlags: a.loadFlags(),
+		Env:        env,
+	}
+	roots, err := packages.Load(cfg, a.Package)
+	if err != nil {
+		return nil, nil, "", "", fmt.Errorf("loading %s: %w", a.Package, err)
+	}
+	if err := packageErrors(roots); err != nil {
+		return nil, nil, "", "", err
+	}
+	if len(roots) != 1 {
+		return nil, nil, "", "", fmt.Errorf("%s matches %d packages; name the one main package of the library", a.Package, len(roots))
+	}
+	root := roots[0]
+	if root.Name != "main" {
+		return nil, nil, "", "", fmt.Errorf("%s is package %s: a c-shared library is built from package main", root.PkgPath, root.Name)
+	}
+	if len(root.GoFiles) == 0 {
+		return nil, nil, "", "", fmt.Errorf("%s has no Go files", root.PkgPath)
+	}
+	var marked []string
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		if p.Module != nil && p.Module.Main && hasDirective(p.GoFiles) {
+			marked = append(marked, p.PkgPath)
+		}
+	})
+	overlay = map[string][]byte{}
+	if len(marked) > 0 {
+		cfg.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedTypesSizes
+		pkgs, err := packages.Load(cfg, marked...)
+		if err != nil {
+			return nil, nil, "", "", err
+		}
+		if err := packageErrors(pkgs); err != nil {
+			return nil, nil, "", "", err
+		}
+		var errs []error
+		for _, p := range pkgs {
+			files, fs, err := rewrite.Package(p, p.TypesSizes)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			for k, v := range files {
+				overlay[k] = v
+			}
+			funcs = append(funcs, fs...)
+		}
+		if len(errs) > 0 {
+			return nil, nil, "", "", errors.Join(errs...)
+		}
+	}
+	return overlay, funcs, filepath.Dir(root.GoFiles[0]), root.Name, nil
+}
+
+// hasDirective reports whether any of the files holds a hotpatch directive,
+// without parsing them.
+func hasDirective(files []string) bool {
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err == nil && strings.Contains(string(data), "//hotpatch:") {
+			return true
+		}
+	}
+	return false
+}
+
+func packageErrors(pkgs []*packages.Package) error {
+	var errs []error
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			errs = append(errs, e)
+		}
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,153 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Identifiers of the generated code start with _hotpatch, so that they do not
+// collide with the user's.
+const (
+	rtName      = "_hotpatchrt"
+	unsafeName  = "_hotpatchunsafe"
+	runtimeName = "_hotpatchruntime"
+)
+
+// generate returns the file with its edits and the generated code.
+func (f *fileRewrite) generate(file *ast.File) []byte {
+	abs, _ := filepath.Abs(f.name)
+	// Positions of the replacement are reported against the user's file, not
+	// the overlay's temporary file.
+	pkg := f.fset.Position(file.Package)
+	f.edits = append(f.edits, edit{off: pkg.Offset, text: fmt.Sprintf("/*line %s:%d:%d*/", abs, pkg.Line, pkg.Column)})
+	f.insert(file.Name.End(), fmt.Sprintf("; import (%s %q; %s \"unsafe\"; %s \"runtime\")", rtName, RuntimePath, unsafeName, runtimeName))
+	var tail strings.Builder
+	for _, p := range f.plans {
+		f.insert(p.body+1, p.dispatch())
+		fmt.Fprintf(&tail, "\n//line %s:%d\n", abs, p.line)
+		p.writeCode(&tail)
+	}
+	sort.SliceStable(f.edits, func(i, j int) bool { return f.edits[i].off < f.edits[j].off })
+	var b strings.Builder
+	last := 0
+	for _, e := range f.edits {
+		b.Write(f.src[last:e.off])
+		b.WriteString(e.text)
+		last = e.off
+	}
+	b.Write(f.src[last:])
+	b.WriteString("\n")
+	b.WriteString(tail.String())
+	return []byte(b.String())
+}
+
+func (p *plan) args() []string {
+	var names []string
+	if p.recv != nil {
+		names = append(names, p.recv.name)
+	}
+	for _, a := range p.params {
+		names = append(names, a.name)
+	}
+	return names
+}
+
+// dispatch is the check at the start of the marked body: if a newer copy has
+// the function, the call runs there.
+func (p *plan) dispatch() string {
+	call := fmt.Sprintf("_hotpatchCall_%s(_hpT, %s)", p.key, strings.Join(p.args(), ", "))
+	if len(p.results) == 0 {
+		return fmt.Sprintf(" if _hpT := _hotpatchSlot_%s.Load(); _hpT != nil { %s; return };", p.key, call)
+	}
+	return fmt.Sprintf(" if _hpT := _hotpatchSlot_%s.Load(); _hpT != nil { return %s };", p.key, call)
+}
+
+// writeCode writes the frame type, the slot, the caller's half of a patched
+// call and the newer copy's half.
+func (p *plan) writeCode(b *strings.Builder) {
+	all := p.params
+	if p.recv != nil {
+		all = append([]arg{*p.recv}, p.params...)
+	}
+	k := p.key
+	fmt.Fprintf(b, "type _hotpatchFrame_%s struct {", k)
+	for i, a := range all {
+		fmt.Fprintf(b, " p%d %s;", i, a.frame)
+	}
+	for i, r := range p.results {
+		fmt.Fprintf(b, " r%d %s;", i, r)
+	}
+	b.WriteString(" }\n")
+	fmt.Fprintf(b, "var _hotpatchSlot_%s = %s.Register(%s, %s)\n", k, rtName, strconv.Quote(p.id), strconv.Quote(p.layout))
+	fmt.Fprintf(b, "func init() { _hotpatchSlot_%s.SetEnter(_hotpatchEnter_%s) }\n", k, k)
+
+	// The caller's half runs in the copy the host loaded.
+	var params, sets, rets []string
+	for i, a := range all {
+		params = append(params, fmt.Sprintf("p%d %s", i, a.frame))
+		sets = append(sets, fmt.Sprintf("f.p%d = p%d", i, i))
+	}
+	for i := range p.results {
+		rets = append(rets, fmt.Sprintf("f.r%d", i))
+	}
+	fmt.Fprintf(b, "func _hotpatchCall_%s(t *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
+	fmt.Fprintf(b, "\tvar f _hotpatchFrame_%s\n", k)
+	for _, s := range sets {
+		fmt.Fprintf(b, "\t%s\n", s)
+	}
+	fmt.Fprintf(b, "\tt.Call(%s.Pointer(&f))\n", unsafeName)
+	fmt.Fprintf(b, "\t%s.KeepAlive(&f)\n", runtimeName)
+	if len(rets) > 0 {
+		fmt.Fprintf(b, "\treturn %s\n", strings.Join(rets, ", "))
+	} else {
+		b.WriteString("\treturn\n")
+	}
+	b.WriteString("}\n")
+
+	// The newer copy's half.
+	fmt.Fprintf(b, "func _hotpatchEnter_%s(frame %s.Pointer) {\n", k, unsafeName)
+	fmt.Fprintf(b, "\tf := (*_hotpatchFrame_%s)(frame)\n", k)
+	var callArgs, copyBack []string
+	for i, a := range all {
+		v := fmt.Sprintf("f.p%d", i)
+		switch a.pass {
+		case byClonedString:
+			fmt.Fprintf(b, "\ta%d := %s.CloneString(%s)\n", i, rtName, v)
+			v = fmt.Sprintf("a%d", i)
+		case byClonedSlice:
+			fmt.Fprintf(b, "\ta%d := %s.CloneSlice(%s)\n", i, rtName, v)
+			copyBack = append(copyBack, fmt.Sprintf("copy(%s, a%d)", v, i))
+			v = fmt.Sprintf("a%d", i)
+		}
+		callArgs = append(callArgs, v)
+	}
+	var call string
+	if p.recv != nil {
+		call = fmt.Sprintf("%s.%s(%s", callArgs[0], p.method, strings.Join(callArgs[1:], ", "))
+	} else {
+		call = fmt.Sprintf("%s(%s", p.fn, strings.Join(callArgs, ", "))
+	}
+	if p.variadic {
+		call += "..."
+	}
+	call += ")"
+	if len(rets) > 0 {
+		fmt.Fprintf(b, "\t%s = %s\n", strings.Join(rets, ", "), call)
+	} else {
+		fmt.Fprintf(b, "\t%s\n", call)
+	}
+	for _, c := range copyBack {
+		fmt.Fprintf(b, "\t%s\n", c)
+	}
+	b.WriteString("}\n")
+}
+
+// ConfigFile returns the file that hotpatch build adds to the main package:
+// it tells the runtime where the build output lives and which build this is.
+func ConfigFile(pkgName, out, build string) []byte {
+	return fmt.Appendf(nil, "package %s\n\nimport %s %q\n\nfunc init() { %s.Configure(%q, %q) }\n", pkgName, rtName, RuntimePath, rtName, out, build)
+}

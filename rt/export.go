@@ -1,0 +1,37 @@
+package rt
+
+// The C ABI between copies. Every copy exports these symbols; the original
+// copy finds a new copy's with dlsym on that copy's handle, and the libraries
+// are linked with -Bsymbolic, so each copy's code binds to its own.
+//
+// The preamble of a file with //export may only declare, so the C helpers are
+// in call.go and root.c.
+
+/*
+#include <stdlib.h>
+*/
+import "C"
+
+import "unsafe"
+
+// protocol is the version of this ABI. A copy with another version is not
+// patched in.
+const protocol = 1
+
+//export hotpatch_v1_attach
+func hotpatch_v1_attach(rootLog unsafe.Pointer, level C.int) *C.char {
+	return C.CString(attach(rootLog, int(level)))
+}
+
+//export hotpatch_v1_call
+func hotpatch_v1_call(index C.int, frame unsafe.Pointer) *C.char {
+	if msg := enter(int(index), frame); msg != "" {
+		return C.CString(msg)
+	}
+	return nil
+}
+
+//export hotpatch_v1_log
+func hotpatch_v1_log(record *C.char) {
+	logFromCopy(C.GoString(record))
+}
