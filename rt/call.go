@@ -1,14 +1,26 @@
 package rt
 
 /*
-#cgo noescape hp_call
+#include <stdint.h>
 #include <stdlib.h>
 
 typedef char* (*hp_call_fn)(int, void*);
 
-static inline char* hp_call(void* fn, int index, void* frame) {
-	return ((hp_call_fn)fn)(index, frame);
+// hp_header is the start of every frame; see Header.
+struct hp_header {
+	void* call;
+	int32_t index;
+	char* panicked;
+};
+
+// hp_trampoline runs on the system stack of the calling thread, through
+// runtime.cgocall, and crosses into the newer copy.
+static void hp_trampoline(void* frame) {
+	struct hp_header* h = frame;
+	h->panicked = ((hp_call_fn)h->call)(h->index, frame);
 }
+
+static void* hp_trampoline_ptr(void) { return (void*)hp_trampoline; }
 */
 import "C"
 
@@ -19,22 +31,47 @@ import (
 	"github.com/hotpatch-go/hotpatch"
 )
 
-// Call runs the target on frame, a pointer to a struct on the caller's stack
-// that holds the arguments followed by room for the results.
+// Header starts every frame. The caller's copy fills in the target, and the
+// newer copy's answer comes back in panicked: nil, or the C string of a panic.
+type Header struct {
+	call     unsafe.Pointer // a C function: not a Go pointer
+	index    int32
+	panicked *C.char
+}
+
+// cgocall is the runtime's entry into C, the one that cgo's generated code
+// uses too. Calling it directly skips cgo's pointer checks, which would reject
+// the frame: it holds Go pointers, which is safe here (see Call).
 //
-// The frame stays on the caller's stack: hp_call is declared noescape, so the
-// compiler does not move the frame to the heap, and a goroutine's stack never
-// moves while it is in a C call. The newer copy reads the arguments, clones
-// every string and slice into its own heap, and writes the results, which
-// carry no pointers. So after Call returns, the caller holds no pointer into
-// the newer copy's heap, and the newer copy keeps no pointer into the caller's
-// memory, except what a pointer argument points to (the caller's persistent
-// state, which the caller keeps alive).
+//go:linkname cgocall runtime.cgocall
+func cgocall(fn, arg unsafe.Pointer) int32
+
+var trampoline = C.hp_trampoline_ptr()
+
+// Call runs the target on frame: a pointer to a heap-allocated struct that
+// starts with a Header, followed by the arguments and room for the results.
+//
+// The frame lives on the heap, where it never moves, and the caller keeps it
+// alive until the results are read. A frame on the goroutine's stack would be
+// cheaper, but the newer copy may call back into this copy on the same thread
+// (through the host), and the callback may grow and so move the stack while
+// the newer copy still holds the frame.
+//
+// The newer copy reads the arguments, clones every string and slice into its
+// own heap, and writes the results, which carry no pointers. So after Call
+// returns, the caller holds no pointer into the newer copy's heap, and the
+// newer copy keeps no pointer into the caller's memory, except what a pointer
+// argument points to: persistent state that the caller keeps alive.
 //
 // A panic in the newer copy is recovered there and raised again here as a
 // *hotpatch.PanicError.
 func (t *Target) Call(frame unsafe.Pointer) {
-	if msg := C.hp_call(t.call, C.int(t.index), frame); msg != nil {
+	h := (*Header)(frame)
+	h.call, h.index = t.call, t.index
+	cgocall(trampoline, frame)
+	if h.panicked != nil {
+		msg := h.panicked
+		h.panicked = nil
 		t.repanic(msg)
 	}
 }
@@ -42,7 +79,7 @@ func (t *Target) Call(frame unsafe.Pointer) {
 func (t *Target) repanic(msg *C.char) {
 	data := C.GoString(msg)
 	C.free(unsafe.Pointer(msg))
-	p := &hotpatch.PanicError{Func: t.id, Build: t.build}
+	p := &hotpatch.PanicError{}
 	if err := json.Unmarshal([]byte(data), p); err != nil {
 		p.Value = data
 	}

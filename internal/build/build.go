@@ -40,7 +40,41 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	env := append(os.Environ(), "CGO_ENABLED=1")
 	id := time.Now().UTC().Format("20060102T150405.000000000")
 
+	// go build writes its output in place: a process that loaded the file
+	// at that path would crash, and a watcher could see half a file. So the
+	// library is built beside the output and renamed over it.
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return nil, err
+	}
+	ext := filepath.Ext(out)
+	tmp := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.tmp-%d%s", strings.TrimSuffix(filepath.Base(out), ext), os.Getpid(), ext))
+	goBuild := func(overlayFile string) error {
+		args := []string{"build", "-buildmode=c-shared", a.tagsFlag(), "-o", tmp}
+		if overlayFile != "" {
+			args = append(args, "-overlay="+overlayFile)
+		}
+		args = append(append(args, a.Flags...), a.Package)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
+		err := cmd.Run()
+		if err != nil {
+			os.Remove(tmp)
+			os.Remove(headerPath(tmp))
+			return fmt.Errorf("go build failed; %s is unchanged, and running processes keep their code: %w", a.Output, err)
+		}
+		return nil
+	}
+
 	overlay, funcs, mainDir, mainName, err := analyze(ctx, a, env)
+	var notCompiling *loadError
+	if errors.As(err, &notCompiling) {
+		// Let the compiler report the errors, in its own words.
+		if err := goBuild(""); err != nil {
+			return nil, err
+		}
+		os.Remove(tmp)
+		os.Remove(headerPath(tmp))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -55,23 +89,8 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	// go build writes its output in place: a process that loaded the file
-	// at that path would crash, and a watcher could see half a file. So the
-	// library is built beside the output and renamed over it.
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	if err := goBuild(overlayFile); err != nil {
 		return nil, err
-	}
-	ext := filepath.Ext(out)
-	tmp := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.tmp-%d%s", strings.TrimSuffix(filepath.Base(out), ext), os.Getpid(), ext))
-	args := append([]string{"build", "-buildmode=c-shared", a.tagsFlag(), "-overlay=" + overlayFile, "-o", tmp}, a.Flags...)
-	args = append(args, a.Package)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
-	if err := cmd.Run(); err != nil {
-		os.Remove(tmp)
-		os.Remove(headerPath(tmp))
-		return nil, fmt.Errorf("go build failed; %s is unchanged, and running processes keep their code: %w", a.Output, err)
 	}
 	if err := publish(tmp, out, id); err != nil {
 		return nil, err
@@ -192,6 +211,11 @@ func hasDirective(files []string) bool {
 	return false
 }
 
+// A loadError means that the packages do not load or type-check.
+type loadError struct{ errs []error }
+
+func (e *loadError) Error() string { return errors.Join(e.errs...).Error() }
+
 func packageErrors(pkgs []*packages.Package) error {
 	var errs []error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -199,5 +223,8 @@ func packageErrors(pkgs []*packages.Package) error {
 			errs = append(errs, e)
 		}
 	})
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &loadError{errs}
 }

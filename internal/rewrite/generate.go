@@ -74,7 +74,7 @@ func (p *plan) writeCode(b *strings.Builder) {
 		all = append([]arg{*p.recv}, p.params...)
 	}
 	k := p.key
-	fmt.Fprintf(b, "type _hotpatchFrame_%s struct {", k)
+	fmt.Fprintf(b, "type _hotpatchFrame_%s struct { %s.Header;", k, rtName)
 	for i, a := range all {
 		fmt.Fprintf(b, " p%d %s;", i, a.frame)
 	}
@@ -95,12 +95,12 @@ func (p *plan) writeCode(b *strings.Builder) {
 		rets = append(rets, fmt.Sprintf("f.r%d", i))
 	}
 	fmt.Fprintf(b, "func _hotpatchCall_%s(t *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\tvar f _hotpatchFrame_%s\n", k)
+	fmt.Fprintf(b, "\tf := new(_hotpatchFrame_%s)\n", k)
 	for _, s := range sets {
 		fmt.Fprintf(b, "\t%s\n", s)
 	}
-	fmt.Fprintf(b, "\tt.Call(%s.Pointer(&f))\n", unsafeName)
-	fmt.Fprintf(b, "\t%s.KeepAlive(&f)\n", runtimeName)
+	fmt.Fprintf(b, "\tt.Call(%s.Pointer(f))\n", unsafeName)
+	fmt.Fprintf(b, "\t%s.KeepAlive(f)\n", runtimeName)
 	if len(rets) > 0 {
 		fmt.Fprintf(b, "\treturn %s\n", strings.Join(rets, ", "))
 	} else {

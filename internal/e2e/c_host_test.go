@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCHost loads the library in a C program from a copy in a mods folder, as
+// a game does, and rebuilds it while the program runs.
+func TestCHost(t *testing.T) {
+	l := newLib(t)
+	l.mustBuild()
+	mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
+	copyFile(t, l.out, mod)
+	h := startHost(t, nil, cHost(t), mod)
+
+	h.expect("compute 7", "7001")
+	h.expect("greet bob", "hello bob v1")
+	h.expect("add 5", "5")
+	h.expect("dot 2 3", "32")
+	h.expect("statics", "1")
+	h.expect("statics", "2")
+	h.expect("flags", "0")
+	h.expect("shape 1", "2")
+
+	t.Run("patch", func(t *testing.T) {
+		h.t = t
+		l.setVersion(1, 2)
+		l.edit("const step = 1", "const step = 10", "return v.X*w.X + v.Y*w.Y", "return v.X*w.X - v.Y*w.Y")
+		l.mustBuild()
+		h.await("compute 7", "7002")
+		h.expect("greet bob", "hello bob v2")
+		// The counter lives in the host-loaded copy and survives the patch;
+		// the new body adds ten times as much.
+		h.expect("add 1", "15")
+		h.expect("dot 2 3", "-28")
+		// Package-level variables of the new copy start from their initial
+		// values.
+		h.expect("statics", "1")
+		// IsHotpatched is true in the new copy, already during its init.
+		h.expect("flags", "3")
+		h.expect("shape 1", "3")
+		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=8 kept=0")
+		// Records of the new copy reach the logger of the original copy.
+		if !regexp.MustCompile(`level=DEBUG msg="hotpatch: copy attached".*logger=root`).MatchString(h.stderr.String()) {
+			t.Errorf("the new copy's record did not reach the original copy's logger:\n%s", h.stderr)
+		}
+	})
+
+	t.Run("panic", func(t *testing.T) {
+		h.t = t
+		h.expect("trypanic 3", "none")
+		got := h.do("trypanic -5")
+		kind, rest, _ := strings.Cut(got, "|")
+		value, stack, _ := strings.Cut(rest, "|")
+		if kind != "*hotpatch.PanicError" || value != "negative -5 in version 2" {
+			t.Errorf("recover saw %s %q, want *hotpatch.PanicError \"negative -5 in version 2\"", kind, value)
+		}
+		if !strings.Contains(stack, "main.mayPanic") || !strings.Contains(stack, "main.go:") {
+			t.Errorf("the panic's stack does not show the new copy's mayPanic:\n%s", strings.ReplaceAll(stack, `\`, "\n"))
+		}
+		// The host-loaded copy keeps working after the panic.
+		h.expect("compute 8", "8002")
+	})
+
+	t.Run("preemption", func(t *testing.T) {
+		h.t = t
+		// A GC in the original, now older, copy while a goroutine spins in a
+		// call-free loop: it completes only if that copy still receives its
+		// SIGURG through the dispatcher.
+		if us, err := strconv.Atoi(h.do("spingc")); err != nil || us < 0 {
+			t.Fatalf("spingc: %v", err)
+		}
+	})
+
+	t.Run("signature change", func(t *testing.T) {
+		h.t = t
+		l.setVersion(2, 3)
+		l.edit("func shape(a int32) int32 { return a + version }", "func shape(a int64) int32 { return int32(a) + version }",
+			"shape(int32(a))", "shape(int64(a))")
+		l.mustBuild()
+		h.await("compute 7", "7003")
+		// shape keeps the body of version 2; everything else is patched.
+		h.expect("shape 1", "3")
+		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=7 kept=1")
+	})
+
+	t.Run("broken build", func(t *testing.T) {
+		h.t = t
+		l.setVersion(3, 4)
+		l.edit("return x*1000 + version", "return x*1000 + version +")
+		out, err := l.build()
+		if err == nil {
+			t.Fatalf("a broken build succeeded:\n%s", out)
+		}
+		if !regexp.MustCompile(`\./main\.go:\d+:\d+: `).MatchString(out) {
+			t.Errorf("the error does not point at the user's file:\n%s", out)
+		}
+		h.expect("compute 7", "7003")
+		l.edit("return x*1000 + version +", "return x*1000 + version")
+		l.mustBuild()
+		h.await("compute 7", "7004")
+	})
+}

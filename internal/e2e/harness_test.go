@@ -1,0 +1,285 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotpatch-go/hotpatch/internal/scaffold"
+)
+
+// The harness: a real hotpatch binary, real libraries in throwaway modules,
+// and real host processes that the tests drive line by line while they rebuild
+// the library. Nothing is mocked.
+
+var (
+	root        string // the repository
+	hotpatchBin string
+	binDir      string
+)
+
+// wait bounds every wait for a host. It is a liveness bound, not a speed
+// assertion: a patch normally arrives within a second or two.
+const wait = 90 * time.Second
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var err error
+	if root, err = filepath.Abs("../.."); err != nil {
+		panic(err)
+	}
+	if binDir, err = os.MkdirTemp("", "hotpatch-e2e-"); err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(binDir)
+	hotpatchBin = filepath.Join(binDir, "hotpatch")
+	build := exec.Command("go", "build", "-o", hotpatchBin, "./cmd/hotpatch")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building hotpatch: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// A lib is a copy of testdata/lib in a module of its own, which the test
+// edits and rebuilds.
+type lib struct {
+	t   *testing.T
+	dir string
+	out string
+}
+
+func newLib(t *testing.T) *lib {
+	t.Helper()
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/lib/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scaffold.Module(dir, "example.com/testlib", root, map[string][]byte{"main.go": src}); err != nil {
+		t.Fatal(err)
+	}
+	return &lib{t: t, dir: dir, out: filepath.Join(dir, "build", "libtest.so")}
+}
+
+// edit replaces old with new in main.go, each pair once.
+func (l *lib) edit(oldNew ...string) {
+	l.t.Helper()
+	name := filepath.Join(l.dir, "main.go")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	s := string(data)
+	for i := 0; i < len(oldNew); i += 2 {
+		if !strings.Contains(s, oldNew[i]) {
+			l.t.Fatalf("edit: main.go has no %q", oldNew[i])
+		}
+		s = strings.Replace(s, oldNew[i], oldNew[i+1], 1)
+	}
+	if err := os.WriteFile(name, []byte(s), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// build runs hotpatch build and returns its output.
+func (l *lib) build() (string, error) {
+	cmd := exec.Command(hotpatchBin, "build", "-o", l.out, ".")
+	cmd.Dir = l.dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (l *lib) mustBuild() {
+	l.t.Helper()
+	if out, err := l.build(); err != nil {
+		l.t.Fatalf("hotpatch build: %v\n%s", err, out)
+	}
+}
+
+// setVersion edits the version constant from old to new.
+func (l *lib) setVersion(old, new int) {
+	l.t.Helper()
+	l.edit(fmt.Sprintf("const version = %d\n", old), fmt.Sprintf("const version = %d\n", new))
+}
+
+// A host is a running host process.
+type host struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	stderr *lockedBuffer
+	done   chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var (
+	cHostOnce sync.Once
+	cHostPath string
+	cHostErr  error
+)
+
+// cHost returns the C host, compiled with cc on first use.
+func cHost(t *testing.T) string {
+	t.Helper()
+	cHostOnce.Do(func() {
+		cHostPath = filepath.Join(binDir, "host")
+		out, err := exec.Command("cc", "-O1", "-o", cHostPath, "testdata/hosts/host.c", "-ldl", "-lpthread").CombinedOutput()
+		if err != nil {
+			cHostErr = fmt.Errorf("cc: %v\n%s", err, out)
+		}
+	})
+	if cHostErr != nil {
+		t.Fatal(cHostErr)
+	}
+	return cHostPath
+}
+
+func startHost(t *testing.T, env []string, argv ...string) *host {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	h := &host{t: t, cmd: cmd, lines: make(chan string, 100), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = h.stderr
+	var err error
+	if h.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s := bufio.NewScanner(stdout)
+		s.Buffer(make([]byte, 1<<20), 1<<20)
+		for s.Scan() {
+			h.lines <- s.Text()
+		}
+		close(h.lines)
+	}()
+	go func() { cmd.Wait(); close(h.done) }()
+	t.Cleanup(func() {
+		h.stdin.Close()
+		select {
+		case <-h.done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-h.done
+		}
+		if t.Failed() {
+			t.Logf("host stderr:\n%s", h.stderr)
+		}
+	})
+	return h
+}
+
+// do sends a command and returns the host's answer.
+func (h *host) do(command string) string {
+	h.t.Helper()
+	if _, err := fmt.Fprintln(h.stdin, command); err != nil {
+		h.t.Fatalf("host %q: %v\nstderr:\n%s", command, err, h.stderr)
+	}
+	select {
+	case l, ok := <-h.lines:
+		if !ok {
+			h.t.Fatalf("host exited on %q\nstderr:\n%s", command, h.stderr)
+		}
+		return l
+	case <-time.After(wait):
+		h.t.Fatalf("host did not answer %q\nstderr:\n%s", command, h.stderr)
+	}
+	return ""
+}
+
+// expect sends a command and checks the answer.
+func (h *host) expect(command, want string) {
+	h.t.Helper()
+	if got := h.do(command); got != want {
+		h.t.Fatalf("%s: got %q, want %q", command, got, want)
+	}
+}
+
+// await repeats command until the answer is want: the patch lands shortly
+// after the build is published.
+func (h *host) await(command, want string) {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		got := h.do(command)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: still %q, want %q\nstderr:\n%s", command, got, want, h.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// awaitLog waits until the host's stderr holds every one of texts.
+func (h *host) awaitLog(texts ...string) {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		log := h.stderr.String()
+		missing := ""
+		for _, s := range texts {
+			if !strings.Contains(log, s) {
+				missing = s
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("host log has no %q:\n%s", missing, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,158 @@
+// host is the C process of the end-to-end tests. It loads the test library,
+// as a game loads a mod, and answers one command per line on stdin with one
+// line on stdout, so that a test can drive it while it rebuilds the library.
+//
+//	host [-tls-spare K -filler F.so] LIBRARY
+//
+// With -tls-spare, the host first uses up glibc's static TLS with copies of
+// the filler library until only K more Go libraries fit, so that a test
+// reaches the reload limit after K-1 reloads instead of about 213.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long long (*Compute)(long long);
+static int (*Greet)(const char *, char *, int);
+static long long (*Add)(long long);
+static double (*Dot)(double, double);
+static char *(*TryPanic)(int);
+static int (*MayPanic)(int);
+static int (*Shape)(int);
+static int (*Statics)(void);
+static int (*Flags)(void);
+static long long (*SpinGC)(void);
+
+static void *sym(void *lib, const char *name) {
+	void *p = dlsym(lib, name);
+	if (!p) { fprintf(stderr, "host: %s\n", dlerror()); exit(1); }
+	return p;
+}
+
+// Stress: threads call Compute and Greet and check every result against the
+// version that produced it.
+#define THREADS 8
+static atomic_int stop_stress;
+static atomic_long calls, bad, regress;
+static atomic_int maxversion;
+
+static void *stress(void *arg) {
+	long long x = (long long)(long)arg;
+	int last = 0, lastg = 0;
+	char buf[64];
+	while (!atomic_load(&stop_stress)) {
+		x = (x * 7 + 3) % 100000;
+		long long r = Compute(x);
+		long long v = r - x * 1000;
+		if (v < 1 || v > 100000) atomic_fetch_add(&bad, 1);
+		if (v < last) atomic_fetch_add(&regress, 1);
+		last = (int)v;
+		int n = Greet("t", buf, sizeof buf - 1);
+		buf[n] = 0;
+		int g = 0;
+		if (sscanf(buf, "hello t v%d", &g) != 1 || g < 1) atomic_fetch_add(&bad, 1);
+		if (g < lastg) atomic_fetch_add(&regress, 1);
+		lastg = g;
+		int m = atomic_load(&maxversion);
+		while (v > m && !atomic_compare_exchange_weak(&maxversion, &m, (int)v)) {}
+		atomic_fetch_add(&calls, 1);
+	}
+	return NULL;
+}
+
+// fillStaticTLS loads copies of filler, each taking 8 bytes of static TLS like
+// a Go library, until only spare more fit.
+static void fillStaticTLS(const char *filler, int spare) {
+	int fd[2];
+	if (pipe(fd) != 0) { perror("pipe"); exit(1); }
+	char path[4096];
+	pid_t pid = fork();
+	if (pid == 0) {
+		int n = 0;
+		for (;; n++) {
+			snprintf(path, sizeof path, "%s.%d", filler, n);
+			char cmd[8300];
+			snprintf(cmd, sizeof cmd, "cp '%s' '%s'", filler, path);
+			if (system(cmd) != 0 || !dlopen(path, RTLD_NOW | RTLD_LOCAL)) break;
+		}
+		if (write(fd[1], &n, sizeof n) != sizeof n) _exit(1);
+		_exit(0);
+	}
+	int fit = 0;
+	if (read(fd[0], &fit, sizeof fit) != sizeof fit) { fprintf(stderr, "host: filler count\n"); exit(1); }
+	waitpid(pid, NULL, 0);
+	for (int n = 0; n < fit - spare; n++) {
+		snprintf(path, sizeof path, "%s.%d", filler, n);
+		if (!dlopen(path, RTLD_NOW | RTLD_LOCAL)) { fprintf(stderr, "host: %s\n", dlerror()); exit(1); }
+	}
+	fprintf(stderr, "host: static TLS has room for %d libraries, left %d\n", fit, spare);
+}
+
+int main(int argc, char **argv) {
+	int spare = -1;
+	const char *filler = NULL;
+	int i = 1;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "-tls-spare")) spare = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
+	}
+	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K -filler F.so] LIBRARY\n"); return 2; }
+	if (spare >= 0 && filler) fillStaticTLS(filler, spare);
+	void *lib = dlopen(argv[i], RTLD_NOW | RTLD_GLOBAL);
+	if (!lib) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+	Compute = sym(lib, "Compute");
+	Greet = sym(lib, "Greet");
+	Add = sym(lib, "Add");
+	Dot = sym(lib, "Dot");
+	TryPanic = sym(lib, "TryPanic");
+	MayPanic = sym(lib, "MayPanic");
+	Shape = sym(lib, "Shape");
+	Statics = sym(lib, "Statics");
+	Flags = sym(lib, "Flags");
+	SpinGC = sym(lib, "SpinGC");
+
+	pthread_t threads[THREADS];
+	char line[1024], word[64], arg[900];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof line, stdin)) {
+		arg[0] = 0;
+		if (sscanf(line, "%63s %899[^\n]", word, arg) < 1) continue;
+		if (!strcmp(word, "compute")) printf("%lld\n", Compute(atoll(arg)));
+		else if (!strcmp(word, "greet")) {
+			char buf[256];
+			int n = Greet(arg, buf, sizeof buf - 1);
+			buf[n] = 0;
+			printf("%s\n", buf);
+		} else if (!strcmp(word, "add")) printf("%lld\n", Add(atoll(arg)));
+		else if (!strcmp(word, "dot")) {
+			double x = 0, y = 0;
+			sscanf(arg, "%lf %lf", &x, &y);
+			printf("%g\n", Dot(x, y));
+		} else if (!strcmp(word, "trypanic")) {
+			char *msg = TryPanic(atoi(arg));
+			if (!msg) { printf("none\n"); continue; }
+			for (char *c = msg; *c; c++) if (*c == '\n') *c = '\\';
+			printf("%s\n", msg);
+			free(msg);
+		} else if (!strcmp(word, "maypanic")) printf("%d\n", MayPanic(atoi(arg)));
+		else if (!strcmp(word, "shape")) printf("%d\n", Shape(atoi(arg)));
+		else if (!strcmp(word, "statics")) printf("%d\n", Statics());
+		else if (!strcmp(word, "flags")) printf("%d\n", Flags());
+		else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
+		else if (!strcmp(word, "stress-start")) {
+			for (long t = 0; t < THREADS; t++) pthread_create(&threads[t], NULL, stress, (void *)(t + 1));
+			printf("started\n");
+		} else if (!strcmp(word, "stress-stop")) {
+			atomic_store(&stop_stress, 1);
+			for (int t = 0; t < THREADS; t++) pthread_join(threads[t], NULL);
+			printf("calls=%ld bad=%ld regress=%ld maxversion=%d\n", atomic_load(&calls), atomic_load(&bad), atomic_load(&regress), atomic_load(&maxversion));
+		} else if (!strcmp(word, "quit")) return 0;
+		else printf("unknown command %s\n", word);
+	}
+	return 0;
+}

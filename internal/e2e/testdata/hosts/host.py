@@ -1,0 +1,54 @@
+"""host.py is the Python process of the end-to-end tests: it loads the test
+library with ctypes and answers the same commands as host.c, one per line."""
+import ctypes
+import sys
+
+lib = ctypes.CDLL(sys.argv[1])
+lib.Compute.restype = ctypes.c_longlong
+lib.Compute.argtypes = [ctypes.c_longlong]
+lib.Greet.restype = ctypes.c_int
+lib.Greet.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+lib.Add.restype = ctypes.c_longlong
+lib.Add.argtypes = [ctypes.c_longlong]
+lib.Dot.restype = ctypes.c_double
+lib.Dot.argtypes = [ctypes.c_double, ctypes.c_double]
+lib.TryPanic.restype = ctypes.c_void_p
+lib.TryPanic.argtypes = [ctypes.c_int]
+lib.Shape.restype = ctypes.c_int
+lib.Shape.argtypes = [ctypes.c_int]
+lib.Statics.restype = ctypes.c_int
+lib.Flags.restype = ctypes.c_int
+libc = ctypes.CDLL(None)
+libc.free.argtypes = [ctypes.c_void_p]
+
+for line in sys.stdin:
+    word, _, arg = line.strip().partition(" ")
+    if word == "compute":
+        out = lib.Compute(int(arg))
+    elif word == "greet":
+        buf = ctypes.create_string_buffer(256)
+        n = lib.Greet(arg.encode(), buf, 255)
+        out = buf.raw[:n].decode()
+    elif word == "add":
+        out = lib.Add(int(arg))
+    elif word == "dot":
+        x, y = (float(v) for v in arg.split())
+        out = "%g" % lib.Dot(x, y)
+    elif word == "trypanic":
+        p = lib.TryPanic(int(arg))
+        if p:
+            out = ctypes.string_at(p).decode().replace("\n", "\\")
+            libc.free(p)
+        else:
+            out = "none"
+    elif word == "shape":
+        out = lib.Shape(int(arg))
+    elif word == "statics":
+        out = lib.Statics()
+    elif word == "flags":
+        out = lib.Flags()
+    elif word == "quit":
+        break
+    else:
+        out = "unknown command " + word
+    print(out, flush=True)

@@ -1,0 +1,172 @@
+// Package main is the library of the end-to-end tests. The tests edit it
+// between builds: version, step and the bodies below.
+package main
+
+/*
+#include <stdlib.h>
+#include <string.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/hotpatch-go/hotpatch"
+)
+
+const version = 1
+
+// initSawHotpatched proves that IsHotpatched is right during package
+// initialisation.
+var initSawHotpatched = hotpatch.IsHotpatched()
+
+func init() {
+	if hotpatch.IsHotpatched() {
+		return
+	}
+	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
+	hotpatch.SetLogger(slog.New(h.WithAttrs([]slog.Attr{slog.String("logger", "root")})))
+	hotpatch.SetLogLevel(slog.LevelDebug)
+}
+
+//hotpatch:func
+func compute(x int64) int64 {
+	return x*1000 + version
+}
+
+// greet writes its greeting into buf: a string in, a slice in and out.
+//
+//hotpatch:func
+func greet(name string, buf []byte) int32 {
+	return int32(copy(buf, fmt.Sprintf("hello %s v%d", name, version)))
+}
+
+// Counter is persistent state: the host-loaded copy owns it, and every
+// version's Add updates it through a pointer.
+type Counter struct{ N, Calls int64 }
+
+const step = 1
+
+//hotpatch:func
+func (c *Counter) Add(n int64) int64 {
+	c.N += n * step
+	c.Calls++
+	return c.N
+}
+
+var counter Counter
+
+type Vec struct{ X, Y float64 }
+
+//hotpatch:func
+func (v Vec) Dot(w Vec) float64 { return v.X*w.X + v.Y*w.Y }
+
+//hotpatch:func
+func mayPanic(x int32) int32 {
+	if x < 0 {
+		panic(fmt.Sprintf("negative %d in version %d", x, version))
+	}
+	return x
+}
+
+//hotpatch:func
+func shape(a int32) int32 { return a + version }
+
+var calls int32
+
+//hotpatch:func
+func statics() int32 {
+	calls++
+	return calls
+}
+
+//hotpatch:func
+func flags() (hotpatched, atInit bool) { return hotpatch.IsHotpatched(), initSawHotpatched }
+
+//export Compute
+func Compute(x C.longlong) C.longlong { return C.longlong(compute(int64(x))) }
+
+//export Greet
+func Greet(name *C.char, out *C.char, n C.int) C.int {
+	buf := make([]byte, int(n))
+	m := greet(C.GoString(name), buf)
+	C.memcpy(unsafe.Pointer(out), unsafe.Pointer(&buf[0]), C.size_t(m))
+	return C.int(m)
+}
+
+//export Add
+func Add(n C.longlong) C.longlong { return C.longlong(counter.Add(int64(n))) }
+
+//export Dot
+func Dot(x, y C.double) C.double { return C.double(Vec{float64(x), float64(y)}.Dot(Vec{1, 10})) }
+
+// TryPanic returns what the caller's recover saw, or NULL.
+//
+//export TryPanic
+func TryPanic(x C.int) (msg *C.char) {
+	defer func() {
+		if r := recover(); r != nil {
+			kind := fmt.Sprintf("%T", r)
+			if pe, ok := r.(*hotpatch.PanicError); ok {
+				msg = C.CString(fmt.Sprintf("%s|%s|%s", kind, pe.Value, pe.Stack))
+				return
+			}
+			msg = C.CString(fmt.Sprintf("%s|%v|", kind, r))
+		}
+	}()
+	mayPanic(int32(x))
+	return nil
+}
+
+//export MayPanic
+func MayPanic(x C.int) C.int { return C.int(mayPanic(int32(x))) }
+
+//export Shape
+func Shape(a C.int) C.int { return C.int(shape(int32(a))) }
+
+//export Statics
+func Statics() C.int { return C.int(statics()) }
+
+//export Flags
+func Flags() C.int {
+	h, i := flags()
+	r := 0
+	if h {
+		r |= 1
+	}
+	if i {
+		r |= 2
+	}
+	return C.int(r)
+}
+
+var spin atomic.Int64
+
+// SpinGC runs a garbage collection while a goroutine spins in a loop without
+// calls, in this copy. Only asynchronous preemption can stop that loop, so the
+// collection ends only if this copy still receives its SIGURG.
+//
+//export SpinGC
+func SpinGC() C.longlong {
+	var stop atomic.Bool
+	go func() {
+		for !stop.Load() {
+			spin.Add(1)
+		}
+	}()
+	for spin.Load() == 0 {
+		runtime.Gosched()
+	}
+	start := time.Now()
+	runtime.GC()
+	stop.Store(true)
+	return C.longlong(time.Since(start).Microseconds())
+}
+
+func main() {}
