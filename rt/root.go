@@ -67,6 +67,9 @@ func (p *patcher) run() {
 		}
 	}
 	interval, forcePoll := pollInterval()
+	if forcePoll {
+		p.log.Debug("hotpatch: polling the build output, as HOTPATCH_POLL asks", "output", p.out, "every", interval)
+	}
 	go loader.Watch(p.out, forcePoll, interval, nil, notify, func(err error) {
 		p.log.Warn("hotpatch: file events unavailable, polling the build output instead", "output", p.out, "err", err)
 	})

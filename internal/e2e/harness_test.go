@@ -270,6 +270,18 @@ func (h *host) awaitLog(texts ...string) {
 	}
 }
 
+// awaitCount waits until the host's stderr holds text n times.
+func (h *host) awaitCount(text string, n int) {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for strings.Count(h.stderr.String(), text) < n {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("host log has %q fewer than %d times:\n%s", text, n, h.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
 	data, err := os.ReadFile(src)
