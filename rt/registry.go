@@ -13,7 +13,7 @@ type Func struct {
 	// Layout is a digest of the function's signature and of the memory
 	// layout of every parameter and result type.
 	Layout string
-	slot Slot
+	slot   Slot
 }
 
 // A Slot says which copy runs a marked function: nil for this copy, or the

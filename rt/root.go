@@ -142,6 +142,10 @@ func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error
 	if err := loader.CopyVerified(p.out, path, stamp); err != nil {
 		return nil, nil, err
 	}
+	if err := loader.CheckExports(path, "hotpatch_v1_attach", "hotpatch_v1_call"); err != nil {
+		os.Remove(path)
+		return nil, nil, err
+	}
 	start := time.Now()
 	lib, err := loader.Open(path)
 	if err != nil {

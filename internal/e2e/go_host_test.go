@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestGoHost loads the library into a Go program. The host's runtime and
+// every copy's must keep preemption: a GC with a goroutine spinning in a loop
+// without calls completes, in the host and in the older copy, only through
+// the SIGURG dispatcher.
+func TestGoHost(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "gohost")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/hosts/gohost")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the Go host: %v\n%s", err, out)
+	}
+	l := newLib(t)
+	l.mustBuild()
+	h := startHost(t, nil, bin, l.out)
+	h.expect("compute 5", "5001")
+	gcCompletes(t, h, "hostgc")
+
+	l.setVersion(1, 2)
+	l.mustBuild()
+	h.await("compute 5", "5002")
+	gcCompletes(t, h, "hostgc")
+	gcCompletes(t, h, "spingc")
+
+	l.setVersion(2, 3)
+	l.mustBuild()
+	h.await("compute 5", "5003")
+	gcCompletes(t, h, "hostgc")
+	gcCompletes(t, h, "spingc")
+}
+
+// gcCompletes runs a spinning-loop GC command. Its time is logged, not
+// checked: only completion is the property under test.
+func gcCompletes(t *testing.T, h *host, command string) {
+	t.Helper()
+	us, err := strconv.Atoi(h.do(command))
+	if err != nil {
+		t.Fatalf("%s: %v", command, err)
+	}
+	t.Logf("%s: the GC took %dµs", command, us)
+}
