@@ -25,6 +25,8 @@ func TestCHost(t *testing.T) {
 	h.expect("statics", "2")
 	h.expect("flags", "0")
 	h.expect("shape 1", "2")
+	h.expect("sum 1 2 3", "6")
+	h.expect("divmod 17 5", "3002")
 
 	t.Run("patch", func(t *testing.T) {
 		h.t = t
@@ -43,7 +45,9 @@ func TestCHost(t *testing.T) {
 		// IsHotpatched is true in the new copy, already during its init.
 		h.expect("flags", "3")
 		h.expect("shape 1", "3")
-		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=8 kept=0")
+		h.expect("sum 1 2 3", "12")
+		h.expect("divmod 17 5", "3002")
+		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=10 kept=0")
 		// Records of the new copy reach the logger of the original copy.
 		if !regexp.MustCompile(`level=DEBUG msg="hotpatch: copy attached".*logger=root`).MatchString(h.stderr.String()) {
 			t.Errorf("the new copy's record did not reach the original copy's logger:\n%s", h.stderr)
@@ -85,7 +89,7 @@ func TestCHost(t *testing.T) {
 		h.await("compute 7", "7003")
 		// shape keeps the body of version 2; everything else is patched.
 		h.expect("shape 1", "3")
-		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=7 kept=1")
+		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=9 kept=1")
 	})
 
 	t.Run("broken build", func(t *testing.T) {

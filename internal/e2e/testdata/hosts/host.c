@@ -27,6 +27,8 @@ static int (*Shape)(int);
 static int (*Statics)(void);
 static int (*Flags)(void);
 static long long (*SpinGC)(void);
+static long long (*Sum3)(long long, long long, long long);
+static int (*DivMod)(int, int);
 
 static void *sym(void *lib, const char *name) {
 	void *p = dlsym(lib, name);
@@ -115,6 +117,8 @@ int main(int argc, char **argv) {
 	Statics = sym(lib, "Statics");
 	Flags = sym(lib, "Flags");
 	SpinGC = sym(lib, "SpinGC");
+	Sum3 = sym(lib, "Sum3");
+	DivMod = sym(lib, "DivMod");
 
 	pthread_t threads[THREADS];
 	char line[1024], word[64], arg[900];
@@ -143,7 +147,15 @@ int main(int argc, char **argv) {
 		else if (!strcmp(word, "shape")) printf("%d\n", Shape(atoi(arg)));
 		else if (!strcmp(word, "statics")) printf("%d\n", Statics());
 		else if (!strcmp(word, "flags")) printf("%d\n", Flags());
-		else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
+		else if (!strcmp(word, "sum")) {
+			long long a = 0, b = 0, c = 0;
+			sscanf(arg, "%lld %lld %lld", &a, &b, &c);
+			printf("%lld\n", Sum3(a, b, c));
+		} else if (!strcmp(word, "divmod")) {
+			int a = 0, b = 1;
+			sscanf(arg, "%d %d", &a, &b);
+			printf("%d\n", DivMod(a, b));
+		} else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
 		else if (!strcmp(word, "stress-start")) {
 			for (long t = 0; t < THREADS; t++) pthread_create(&threads[t], NULL, stress, (void *)(t + 1));
 			printf("started\n");

@@ -89,6 +89,33 @@ func statics() int32 {
 //hotpatch:func
 func flags() (hotpatched, atInit bool) { return hotpatch.IsHotpatched(), initSawHotpatched }
 
+// sum is variadic.
+//
+//hotpatch:func
+func sum(base int64, xs ...int64) int64 {
+	for _, x := range xs {
+		base += x
+	}
+	return base * version
+}
+
+// divmod has named results and a naked return.
+//
+//hotpatch:func
+func divmod(a, b int32) (q, r int32) {
+	q, r = a/b, a%b
+	return
+}
+
+//export Sum3
+func Sum3(a, b, c C.longlong) C.longlong { return C.longlong(sum(int64(a), int64(b), int64(c))) }
+
+//export DivMod
+func DivMod(a, b C.int) C.int {
+	q, r := divmod(int32(a), int32(b))
+	return C.int(q*1000 + r)
+}
+
 //export Compute
 func Compute(x C.longlong) C.longlong { return C.longlong(compute(int64(x))) }
 
