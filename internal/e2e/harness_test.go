@@ -53,18 +53,20 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// A lib is a copy of testdata/lib in a module of its own, which the test
-// edits and rebuilds.
+// A lib is a copy of a library in testdata in a module of its own, which the
+// test edits and rebuilds.
 type lib struct {
 	t   *testing.T
 	dir string
 	out string
 }
 
-func newLib(t *testing.T) *lib {
+func newLib(t *testing.T) *lib { return newLibFrom(t, "testdata/lib") }
+
+func newLibFrom(t *testing.T, from string) *lib {
 	t.Helper()
 	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/lib/main.go")
+	src, err := os.ReadFile(filepath.Join(from, "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,10 +38,6 @@ const (
 	byPointer
 )
 
-// maxFrame bounds the frame of a call. A larger frame would not fit on the
-// caller's stack, and the frame must stay there (see rt.Target.Call).
-const maxFrame = 64 << 10
-
 // checkParam says how a parameter of type t crosses, or why it cannot.
 func checkParam(t types.Type) (passing, error) {
 	if why := pointerIn(t); why == "" {

@@ -66,13 +66,43 @@ func (p *plan) dispatch() string {
 	return fmt.Sprintf(" if _hpT := _hotpatchSlot_%s.Load(); _hpT != nil { return %s };", p.key, call)
 }
 
+// allArgs returns the receiver, if any, and the parameters.
+func (p *plan) allArgs() []arg {
+	if p.recv != nil {
+		return append([]arg{*p.recv}, p.params...)
+	}
+	return p.params
+}
+
+// writeSlot writes the slot of the function and registers its enter function.
+func (p *plan) writeSlot(b *strings.Builder) {
+	k := p.key
+	fmt.Fprintf(b, "var _hotpatchSlot_%s = %s.Register(%s, %s)\n", k, rtName, strconv.Quote(p.id), strconv.Quote(p.layout))
+	fmt.Fprintf(b, "func init() { _hotpatchSlot_%s.SetEnter(_hotpatchEnter_%s) }\n", k, k)
+}
+
+// callExpr returns the call of the function itself on args.
+func (p *plan) callExpr(args []string) string {
+	var call string
+	if p.recv != nil {
+		call = fmt.Sprintf("%s.%s(%s", args[0], p.method, strings.Join(args[1:], ", "))
+	} else {
+		call = fmt.Sprintf("%s(%s", p.fn, strings.Join(args, ", "))
+	}
+	if p.variadic {
+		call += "..."
+	}
+	return call + ")"
+}
+
 // writeCode writes the frame type, the slot, the caller's half of a patched
 // call and the newer copy's half.
 func (p *plan) writeCode(b *strings.Builder) {
-	all := p.params
-	if p.recv != nil {
-		all = append([]arg{*p.recv}, p.params...)
+	if p.mode == Checked {
+		p.writeChecked(b)
+		return
 	}
+	all := p.allArgs()
 	k := p.key
 	fmt.Fprintf(b, "type _hotpatchFrame_%s struct { %s.Header;", k, rtName)
 	for i, a := range all {
@@ -82,8 +112,7 @@ func (p *plan) writeCode(b *strings.Builder) {
 		fmt.Fprintf(b, " r%d %s;", i, r)
 	}
 	b.WriteString(" }\n")
-	fmt.Fprintf(b, "var _hotpatchSlot_%s = %s.Register(%s, %s)\n", k, rtName, strconv.Quote(p.id), strconv.Quote(p.layout))
-	fmt.Fprintf(b, "func init() { _hotpatchSlot_%s.SetEnter(_hotpatchEnter_%s) }\n", k, k)
+	p.writeSlot(b)
 
 	// The caller's half runs in the copy the host loaded.
 	var params, sets, rets []string
@@ -125,16 +154,7 @@ func (p *plan) writeCode(b *strings.Builder) {
 		}
 		callArgs = append(callArgs, v)
 	}
-	var call string
-	if p.recv != nil {
-		call = fmt.Sprintf("%s.%s(%s", callArgs[0], p.method, strings.Join(callArgs[1:], ", "))
-	} else {
-		call = fmt.Sprintf("%s(%s", p.fn, strings.Join(callArgs, ", "))
-	}
-	if p.variadic {
-		call += "..."
-	}
-	call += ")"
+	call := p.callExpr(callArgs)
 	if len(rets) > 0 {
 		fmt.Fprintf(b, "\t%s = %s\n", strings.Join(rets, ", "), call)
 	} else {
@@ -144,6 +164,79 @@ func (p *plan) writeCode(b *strings.Builder) {
 		fmt.Fprintf(b, "\t%s\n", c)
 	}
 	b.WriteString("}\n")
+}
+
+// writeChecked writes the code of a checked function: its values travel
+// through MessagePack (see rt.Checked).
+func (p *plan) writeChecked(b *strings.Builder) {
+	all := p.allArgs()
+	k := p.key
+	fmt.Fprintf(b, "type _hotpatchFrame_%s struct { %s.Header; %s.Checked }\n", k, rtName, rtName)
+	p.writeSlot(b)
+
+	// The caller's half: encode the arguments, decode the results and the
+	// final values of pointer arguments.
+	var params, argVals, argTypes, dests, rets []string
+	for i, a := range all {
+		params = append(params, fmt.Sprintf("p%d %s", i, a.frame))
+		argVals = append(argVals, fmt.Sprintf("p%d", i))
+		argTypes = append(argTypes, strconv.Quote(a.typ))
+	}
+	for i := range p.results {
+		dests = append(dests, fmt.Sprintf("&r%d", i))
+		rets = append(rets, fmt.Sprintf("r%d", i))
+	}
+	var outTypes []string
+	for _, t := range p.resultTypes {
+		outTypes = append(outTypes, strconv.Quote(t))
+	}
+	for i, a := range all {
+		if a.pass == byPointer {
+			dests = append(dests, fmt.Sprintf("%s.InOut(p%d)", rtName, i))
+			outTypes = append(outTypes, strconv.Quote(a.typ))
+		}
+	}
+	fmt.Fprintf(b, "var _hotpatchArgTypes_%s = []string{%s}\n", k, strings.Join(argTypes, ", "))
+	fmt.Fprintf(b, "var _hotpatchOutTypes_%s = []string{%s}\n", k, strings.Join(outTypes, ", "))
+	fmt.Fprintf(b, "func _hotpatchCall_%s(t *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
+	fmt.Fprintf(b, "\tf := new(_hotpatchFrame_%s)\n", k)
+	for i, r := range p.results {
+		fmt.Fprintf(b, "\tvar r%d %s\n", i, r)
+	}
+	fmt.Fprintf(b, "\tt.CallChecked(%s.Pointer(f), &f.Checked, &_hotpatchArgTypes_%s, []any{%s}, []any{%s})\n", unsafeName, k, strings.Join(argVals, ", "), strings.Join(dests, ", "))
+	fmt.Fprintf(b, "\t%s.KeepAlive(f)\n", runtimeName)
+	fmt.Fprintf(b, "\treturn %s\n}\n", strings.Join(rets, ", "))
+
+	// The newer copy's half: decode into this copy's heap, run the body,
+	// encode what goes back.
+	fmt.Fprintf(b, "func _hotpatchEnter_%s(frame %s.Pointer) {\n", k, unsafeName)
+	fmt.Fprintf(b, "\tf := (*_hotpatchFrame_%s)(frame)\n", k)
+	fmt.Fprintf(b, "\td := f.Checked.Args(%s)\n", strconv.Quote(p.id))
+	var callArgs, back []string
+	for i, a := range all {
+		fmt.Fprintf(b, "\tvar a%d %s\n", i, a.frame)
+		fmt.Fprintf(b, "\td.Decode(&a%d, %s, %s)\n", i, strconv.Quote(displayName(a.name, i)), strconv.Quote(a.typ))
+		callArgs = append(callArgs, fmt.Sprintf("a%d", i))
+		if a.pass == byPointer {
+			back = append(back, fmt.Sprintf("a%d", i))
+		}
+	}
+	call := p.callExpr(callArgs)
+	if len(rets) > 0 {
+		fmt.Fprintf(b, "\t%s := %s\n", strings.Join(rets, ", "), call)
+	} else {
+		fmt.Fprintf(b, "\t%s\n", call)
+	}
+	fmt.Fprintf(b, "\tf.Checked.Return(&_hotpatchOutTypes_%s, %s)\n}\n", k, strings.Join(append(rets, back...), ", "))
+}
+
+// displayName is how errors name an argument: by its name, or by its
+// position if the source leaves it unnamed.
+func displayName(name string, i int) string {
+	if strings.HasPrefix(name, "_hp") {
+		return fmt.Sprintf("#%d", i+1)
+	}
+	return name
 }
 
 // ConfigFile returns the file that hotpatch build adds to the main package:

@@ -106,22 +106,25 @@ func (f *fileRewrite) text(n ast.Node) string {
 // An arg is a receiver or parameter as the generated code passes it.
 type arg struct {
 	name  string // in the marked function, after renaming
-	frame string // the type of its field in the frame
+	frame string // its type in the source; a slice for variadic parameters
 	pass  passing
+	typ   string // its type, qualified by package name, for checked mode's errors
 }
 
 // A plan is what the generated code of one marked function needs.
 type plan struct {
-	id, layout string
-	key        string // suffix of the generated identifiers
-	method     string // the method's name, for methods
-	fn         string // the function's name, for functions
-	recv       *arg
-	params     []arg
-	results    []string
-	variadic   bool
-	line       int
-	body       token.Pos // the opening brace of the body
+	mode        Mode
+	resultTypes []string // qualified result types, for checked mode
+	id, layout  string
+	key         string // suffix of the generated identifiers
+	method      string // the method's name, for methods
+	fn          string // the function's name, for functions
+	recv        *arg
+	params      []arg
+	results     []string
+	variadic    bool
+	line        int
+	body        token.Pos // the opening brace of the body
 }
 
 func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked) (*plan, error) {
@@ -136,34 +139,62 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked) (*pl
 		return nil, fail(d.Pos(), "generic functions cannot be hot-patched: each instantiation is compiled separately; mark a non-generic function that calls it")
 	case d.Recv == nil && (d.Name.Name == "init" || d.Name.Name == "main"):
 		return nil, fail(d.Pos(), "%s cannot be hot-patched: it is never called again after the library loads", d.Name.Name)
-	case m.mode == Checked:
-		return nil, fail(m.pos, "//hotpatch:func checked is not supported yet")
 	}
 	obj := lookup(pkg, d)
 	if obj == nil {
 		return nil, fail(d.Pos(), "no type information: the package does not type-check")
 	}
 	sig := obj.Type().(*types.Signature)
+	qualify := func(t types.Type) string {
+		return types.TypeString(t, func(p *types.Package) string { return p.Name() })
+	}
+	// argPassing says how an argument crosses, or why it cannot.
+	argPassing := func(t types.Type) (passing, error) {
+		if m.mode == Default {
+			p, err := checkParam(t)
+			if err != nil {
+				return 0, fmt.Errorf("cannot cross between copies in the default mode: %v; use //hotpatch:func checked", err)
+			}
+			return p, nil
+		}
+		if err := checkEncodable(t); err != nil {
+			return 0, fmt.Errorf("cannot cross between copies in checked mode: %v", err)
+		}
+		if _, ok := t.Underlying().(*types.Pointer); ok {
+			return byPointer, nil
+		}
+		return byValue, nil
+	}
+	checkRes := func(t types.Type) error {
+		if m.mode == Default {
+			if err := checkResult(t); err != nil {
+				return fmt.Errorf("cannot cross between copies in the default mode: %v; use //hotpatch:func checked", err)
+			}
+			return nil
+		}
+		if err := checkEncodable(t); err != nil {
+			return fmt.Errorf("cannot cross between copies in checked mode: %v", err)
+		}
+		return nil
+	}
 	p := &plan{
+		mode:     m.mode,
 		id:       obj.FullName(),
-		layout:   signatureLayout(sizes, m.mode, sig.Recv(), sig),
 		variadic: sig.Variadic(),
 		line:     f.fset.Position(d.Pos()).Line,
 		body:     d.Body.Lbrace,
 	}
-	frame := []*types.Var{}
 	if d.Recv != nil {
 		field := d.Recv.List[0]
 		t := sig.Recv().Type()
-		pass, err := checkParam(t)
+		pass, err := argPassing(t)
 		if err != nil {
-			return nil, fail(field.Pos(), "receiver of type %s cannot cross between copies in the default mode: %v; use //hotpatch:func checked", t, err)
+			return nil, fail(field.Pos(), "receiver of type %s %v", t, err)
 		}
 		names := f.nameFields([]*ast.Field{field}, "_hprecv")
-		p.recv = &arg{name: names[0], frame: f.text(field.Type), pass: pass}
+		p.recv = &arg{name: names[0], frame: f.text(field.Type), pass: pass, typ: qualify(t)}
 		p.method = d.Name.Name
 		p.key = recvTypeName(field.Type) + "_" + d.Name.Name
-		frame = append(frame, sig.Recv())
 	} else {
 		p.fn = d.Name.Name
 		p.key = d.Name.Name
@@ -177,12 +208,11 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked) (*pl
 		}
 		for range max(1, len(field.Names)) {
 			v := sig.Params().At(i)
-			pass, err := checkParam(v.Type())
+			pass, err := argPassing(v.Type())
 			if err != nil {
-				return nil, fail(field.Pos(), "parameter %s of type %s cannot cross between copies in the default mode: %v; use //hotpatch:func checked", paramName(v, i), v.Type(), err)
+				return nil, fail(field.Pos(), "parameter %s of type %s %v", paramName(v, i), v.Type(), err)
 			}
-			p.params = append(p.params, arg{name: names[i], frame: typ, pass: pass})
-			frame = append(frame, v)
+			p.params = append(p.params, arg{name: names[i], frame: typ, pass: pass, typ: qualify(v.Type())})
 			i++
 		}
 	}
@@ -191,21 +221,21 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked) (*pl
 		for _, field := range d.Type.Results.List {
 			for range max(1, len(field.Names)) {
 				v := sig.Results().At(i)
-				if err := checkResult(v.Type()); err != nil {
-					return nil, fail(field.Pos(), "result %s of type %s cannot cross between copies in the default mode: %v; use //hotpatch:func checked", paramName(v, i), v.Type(), err)
+				if err := checkRes(v.Type()); err != nil {
+					return nil, fail(field.Pos(), "result %s of type %s %v", paramName(v, i), v.Type(), err)
 				}
 				p.results = append(p.results, f.text(field.Type))
-				frame = append(frame, v)
+				p.resultTypes = append(p.resultTypes, qualify(v.Type()))
 				i++
 			}
 		}
 	}
-	fields := make([]*types.Var, len(frame))
-	for i, v := range frame {
-		fields[i] = types.NewField(v.Pos(), pkg, fmt.Sprintf("f%d", i), v.Type(), false)
-	}
-	if size := sizes.Sizeof(types.NewStruct(fields, nil)); size > maxFrame {
-		return nil, fail(d.Pos(), "its parameters and results take %d bytes, more than the %d a call can pass on the stack: pass a pointer to persistent state instead", size, maxFrame)
+	// Only now are the types known to be free of cycles, for the default
+	// mode's layout walk.
+	if m.mode == Checked {
+		p.layout = checkedLayout(d.Recv != nil, sig)
+	} else {
+		p.layout = signatureLayout(sizes, m.mode, sig.Recv(), sig)
 	}
 	return p, nil
 }

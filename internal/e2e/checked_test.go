@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkedScenario rebuilds the checked-mode library under a running host:
+// values with strings, slices, maps and nested structs cross; a field is
+// added and another reordered between builds and calls keep working; a
+// parameter's type change panics in the caller with a message that names the
+// function, the parameter and both types.
+func checkedScenario(t *testing.T, l *lib, h *host) {
+	const sword = "[sword tags=a,b attrs=dmg:3 pos=1,2]"
+	h.expect("restock hi", "v1 restocked ann | owner=ann gold=0 "+sword+" [potion-v1 tags=hi attrs= pos=1,2]")
+	h.expect("gold 5", "5")
+	h.expect("label x", "v1 label x")
+
+	// Version 2 adds a field to Item and reorders Point's fields.
+	l.setVersion(1, 2)
+	l.edit("	Pos   Point\n}", "	Pos   Point\n	Weight float64\n}", "	X, Y int", "	Y, X int")
+	l.mustBuild()
+	h.await("label x", "v2 label x")
+	h.expect("restock hi", "v2 restocked ann | owner=ann gold=5 "+sword+" [potion-v2 tags=hi attrs= pos=2,4]")
+	// The receiver is in-out: the new body's change reaches the caller's
+	// inventory.
+	h.expect("gold 5", "15")
+	h.expect("gold 0", "15")
+
+	// Version 3 changes label's parameter from a string to an int.
+	l.setVersion(2, 3)
+	l.edit("func label(v string) string", "func label(v int64) string", "label(C.GoString(v))", "label(int64(len(C.GoString(v))))")
+	l.mustBuild()
+	h.await("gold 0", "15")
+	h.await("restock x", "v3 restocked ann | owner=ann gold=15 "+sword+" [potion-v3 tags=x attrs= pos=3,6]")
+	got := h.do("label x")
+	for _, want := range []string{"recovered: hotpatch: checked call of example.com/testlib.label", "parameter v", "the caller sent string", "does not decode into int64"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("label after a type change: %q has no %q", got, want)
+		}
+	}
+}
+
+func TestCheckedCHost(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "checked_host")
+	if out, err := exec.Command("cc", "-o", bin, "testdata/hosts/checked_host.c", "-ldl").CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	l := newLibFrom(t, "testdata/checked")
+	l.mustBuild()
+	checkedScenario(t, l, startHost(t, nil, bin, l.out))
+}
+
+func TestCheckedPythonHost(t *testing.T) {
+	python := needTool(t, "python3")
+	l := newLibFrom(t, "testdata/checked")
+	l.mustBuild()
+	checkedScenario(t, l, startHost(t, nil, python, "testdata/hosts/checked_host.py", l.out))
+}
