@@ -59,6 +59,11 @@ type patcher struct {
 
 func (p *patcher) run() {
 	p.log.Debug("hotpatch: watching for new builds", "output", p.out, "build", p.current, "funcs", len(funcs))
+	if n, err := loader.RemoveStaleCopies(p.out); err != nil {
+		p.log.Debug("hotpatch: cannot remove the copies of ended processes", "err", err)
+	} else if n > 0 {
+		p.log.Debug("hotpatch: removed the copies of ended processes", "files", n)
+	}
 	changed := make(chan struct{}, 1)
 	notify := func() {
 		select {
@@ -152,7 +157,6 @@ func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error
 		os.Remove(path)
 		return nil, nil, err
 	}
-	defer lib.ReleaseFile()
 	p.copies++
 	attachFn, err := lib.Symbol("hotpatch_v1_attach")
 	if err != nil {

@@ -25,6 +25,10 @@ type Result struct {
 	Output string         // the library
 	Build  string         // the build's identifier
 	Funcs  []rewrite.Func // the marked functions
+
+	// Where the time went: finding and rewriting the marked functions,
+	// go build, and publishing (checksum, renames, stamp).
+	Analysis, GoBuild, Publish time.Duration
 }
 
 // Run builds the library that a describes. Compiler output goes to stderr.
@@ -65,6 +69,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		return nil
 	}
 
+	start := time.Now()
 	overlay, funcs, mainDir, mainName, err := analyze(ctx, a, env)
 	var notCompiling *loadError
 	if errors.As(err, &notCompiling) {
@@ -89,13 +94,18 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{Output: out, Build: id, Funcs: funcs, Analysis: time.Since(start)}
+	start = time.Now()
 	if err := goBuild(overlayFile); err != nil {
 		return nil, err
 	}
+	res.GoBuild = time.Since(start)
+	start = time.Now()
 	if err := publish(tmp, out, id); err != nil {
 		return nil, err
 	}
-	return &Result{Output: out, Build: id, Funcs: funcs}, nil
+	res.Publish = time.Since(start)
+	return res, nil
 }
 
 func headerPath(lib string) string { return strings.TrimSuffix(lib, filepath.Ext(lib)) + ".h" }

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +18,14 @@ func TestCHost(t *testing.T) {
 	l.mustBuild()
 	mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
 	copyFile(t, l.out, mod)
+	// A copy left behind by a process that has ended.
+	ended := exec.Command("true")
+	if err := ended.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(filepath.Dir(l.out), ".hotpatch", fmt.Sprintf("libtest.hotpatch-%d-1.so", ended.Process.Pid))
+	copyFile(t, l.out, stale)
+
 	h := startHost(t, nil, cHost(t), mod)
 
 	h.expect("compute 7", "7001")
@@ -27,6 +38,10 @@ func TestCHost(t *testing.T) {
 	h.expect("shape 1", "2")
 	h.expect("sum 1 2 3", "6")
 	h.expect("divmod 17 5", "3002")
+	h.awaitLog("removed the copies of ended processes")
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale copy %s is still there: %v", stale, err)
+	}
 
 	t.Run("patch", func(t *testing.T) {
 		h.t = t

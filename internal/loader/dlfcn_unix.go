@@ -19,7 +19,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -76,7 +75,3 @@ func (l *Library) Symbol(name string) (unsafe.Pointer, error) {
 	}
 	return p, nil
 }
-
-// ReleaseFile removes the file the copy was loaded from. On Unix a loaded
-// file can go: its mapping stays, and dladdr still reports its path.
-func (l *Library) ReleaseFile() error { return os.Remove(l.Path) }

@@ -1,8 +1,12 @@
 package loader
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +26,42 @@ func CopyPath(out string, pid, seq int) string {
 	ext := filepath.Ext(out)
 	stem := strings.TrimSuffix(filepath.Base(out), ext)
 	return filepath.Join(filepath.Dir(out), copyDirName, fmt.Sprintf("%s%s%d-%d%s", stem, copyMarker, pid, seq, ext))
+}
+
+// RemoveStaleCopies removes the copies of out that processes which have ended
+// left behind, and returns how many it removed.
+//
+// A process keeps its own copies until it ends. Removing a loaded copy would
+// let the file system give its inode number to the next copy, and the dynamic
+// loader, which recognises a library by device and inode, would then hand back
+// the old copy for the new file.
+func RemoveStaleCopies(out string) (int, error) {
+	dir := filepath.Join(filepath.Dir(out), copyDirName)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	ext := filepath.Ext(out)
+	prefix := strings.TrimSuffix(filepath.Base(out), ext) + copyMarker
+	removed := 0
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !strings.HasSuffix(rest, ext) {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			removed++
+		}
+	}
+	return removed, nil
 }
 
 // IsCopyPath reports whether path names a copy made by CopyPath.

@@ -1,0 +1,128 @@
+// Package main is the library that the benchmark harness loads: the same
+// function marked and unmarked, a checked function, and loops that time them
+// from inside the library, in Go, as a user's code would call them.
+package main
+
+/*
+#include <stdint.h>
+
+static long long call_add(void* f, long long a, long long b) {
+	return ((long long (*)(long long, long long))f)(a, b);
+}
+*/
+import "C"
+
+import (
+	"time"
+	"unsafe"
+
+	_ "github.com/hotpatch-go/hotpatch"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+const version = 1
+
+//go:noinline
+func addPlain(a, b int64) int64 { return a + b }
+
+//hotpatch:func
+//go:noinline
+func addMarked(a, b int64) int64 { return a + b }
+
+//hotpatch:func
+func currentVersion() int32 { return version }
+
+// Payload is what the checked-mode figures pass.
+type Payload struct {
+	Name   string
+	Values []int64
+	Tags   map[string]string
+	Pos    struct{ X, Y float64 }
+}
+
+//hotpatch:func checked
+func echo(p Payload) Payload { return p }
+
+var payload = Payload{Name: "player-one", Values: []int64{1, 2, 3, 4, 5, 6, 7, 8}, Tags: map[string]string{"team": "red", "class": "mage"}}
+
+var sink int64
+
+// HPVersion returns the version that answers a call of a marked function.
+//
+//export HPVersion
+func HPVersion() C.int { return C.int(currentVersion()) }
+
+// HPAdd is the exported function that the cross-runtime baseline calls.
+//
+//export HPAdd
+func HPAdd(a, b C.longlong) C.longlong { return C.longlong(addPlain(int64(a), int64(b))) }
+
+func timed(n C.longlong, body func(i int64) int64) C.longlong {
+	start := time.Now()
+	var s int64
+	for i := int64(0); i < int64(n); i++ {
+		s += body(i)
+	}
+	sink = s
+	return C.longlong(time.Since(start).Nanoseconds())
+}
+
+// BenchPlain times n calls of the unmarked function. The loop is written out,
+// not passed to timed, so that the figure holds nothing but the call.
+//
+//export BenchPlain
+func BenchPlain(n C.longlong) C.longlong {
+	start := time.Now()
+	var s int64
+	for i := int64(0); i < int64(n); i++ {
+		s += addPlain(i, 1)
+	}
+	sink = s
+	return C.longlong(time.Since(start).Nanoseconds())
+}
+
+// BenchMarked times n calls of the marked function: unpatched before the
+// first reload, patched after.
+//
+//export BenchMarked
+func BenchMarked(n C.longlong) C.longlong {
+	start := time.Now()
+	var s int64
+	for i := int64(0); i < int64(n); i++ {
+		s += addMarked(i, 1)
+	}
+	sink = s
+	return C.longlong(time.Since(start).Nanoseconds())
+}
+
+// BenchCross times n hand-written calls through a C function pointer into
+// HPAdd of another copy, another runtime.
+//
+//export BenchCross
+func BenchCross(n C.longlong, fn unsafe.Pointer) C.longlong {
+	return timed(n, func(i int64) int64 { return int64(C.call_add(fn, C.longlong(i), 1)) })
+}
+
+// BenchChecked times n checked calls.
+//
+//export BenchChecked
+func BenchChecked(n C.longlong) C.longlong {
+	return timed(n, func(int64) int64 { return int64(len(echo(payload).Values)) })
+}
+
+// BenchMsgpack times what a checked call encodes and decodes, done directly
+// with the codec: the argument, then the result.
+//
+//export BenchMsgpack
+func BenchMsgpack(n C.longlong) C.longlong {
+	return timed(n, func(int64) int64 {
+		var in, out Payload
+		b, _ := msgpack.Marshal(payload)
+		msgpack.Unmarshal(b, &in)
+		b, _ = msgpack.Marshal(in)
+		msgpack.Unmarshal(b, &out)
+		return int64(len(out.Values))
+	})
+}
+
+func main() {}

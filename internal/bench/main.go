@@ -1,0 +1,141 @@
+// Command bench measures hotpatch against baselines taken in the same run,
+// and prints one table; with -o it also writes that table, with the machine,
+// the Go version and the date, to a Markdown file.
+//
+//	go run ./internal/bench -o BENCHMARKS.md
+//
+// Every figure is a ratio to a baseline measured in the same process and the
+// same run: absolute times on shared machines are noise.
+package main
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdlib.h>
+
+static void* open_lib(const char* path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+static const char* open_error(void) { return dlerror(); }
+static void* sym(void* lib, const char* name) { return dlsym(lib, name); }
+static long long call_n(void* f, long long n) { return ((long long (*)(long long))f)(n); }
+static long long call_n_fp(void* f, long long n, void* fp) { return ((long long (*)(long long, void*))f)(n, fp); }
+static int call_int(void* f) { return ((int (*)(void))f)(); }
+*/
+import "C"
+
+import (
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"unsafe"
+
+	"github.com/hotpatch-go/hotpatch/internal/build"
+	"github.com/hotpatch-go/hotpatch/internal/scaffold"
+)
+
+//go:embed lib/main.go
+var libFS embed.FS
+
+func main() {
+	out := flag.String("o", "", "also write the report to this Markdown file")
+	samples := flag.Int("samples", 10, "reloads measured per latency figure")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+	r, err := run(*samples)
+	if err != nil {
+		log.Fatal(err)
+	}
+	report := r.markdown()
+	fmt.Print(report)
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// A library is one loaded copy, and its exported functions.
+type library struct {
+	handle unsafe.Pointer
+	path   string
+}
+
+func open(path string) (*library, error) {
+	p := C.CString(path)
+	defer C.free(unsafe.Pointer(p))
+	h := C.open_lib(p)
+	if h == nil {
+		return nil, fmt.Errorf("dlopen %s: %s", path, C.GoString(C.open_error()))
+	}
+	return &library{handle: h, path: path}, nil
+}
+
+func (l *library) sym(name string) unsafe.Pointer {
+	n := C.CString(name)
+	defer C.free(unsafe.Pointer(n))
+	p := C.sym(l.handle, n)
+	if p == nil {
+		log.Fatalf("%s has no %s", l.path, name)
+	}
+	return p
+}
+
+func (l *library) bench(name string, n int64) float64 {
+	return float64(C.call_n(l.sym(name), C.longlong(n))) / float64(n)
+}
+
+// benchWith is bench for a function that also takes a pointer.
+func (l *library) benchWith(name string, n int64, p unsafe.Pointer) float64 {
+	return float64(C.call_n_fp(l.sym(name), C.longlong(n), p)) / float64(n)
+}
+
+func (l *library) version() int { return int(C.call_int(l.sym("HPVersion"))) }
+
+// module is the benchmark library's module, which run edits and rebuilds.
+type module struct {
+	dir, out string
+	version  int
+}
+
+func newModule() (*module, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	root, err := scaffold.Root(wd)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "hotpatch-bench-")
+	if err != nil {
+		return nil, err
+	}
+	src, _ := libFS.ReadFile("lib/main.go")
+	if err := scaffold.Module(dir, "example.com/bench", root, map[string][]byte{"main.go": src}); err != nil {
+		return nil, err
+	}
+	return &module{dir: dir, out: filepath.Join(dir, "build", "libbench.so"), version: 1}, nil
+}
+
+// setVersion edits the version constant: a one-line change.
+func (m *module) setVersion(v int) error {
+	name := filepath.Join(m.dir, "main.go")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	s := strings.Replace(string(data), fmt.Sprintf("const version = %d\n", m.version), fmt.Sprintf("const version = %d\n", v), 1)
+	m.version = v
+	return os.WriteFile(name, []byte(s), 0o644)
+}
+
+// build runs hotpatch build, to out or to another output.
+func (m *module) build(out string, flags ...string) (*build.Result, error) {
+	return build.Run(context.Background(), &build.Args{Dir: m.dir, Output: out, Package: ".", Flags: flags}, io.Discard)
+}

@@ -1,0 +1,422 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A figure is one row of the report.
+type figure struct {
+	name     string
+	measured string // what was measured, in this run's units
+	baseline string // the baseline, measured in the same run
+	ratio    float64
+	target   float64 // the ratio not to exceed; 0 for none
+	note     string
+}
+
+type results struct {
+	figures []figure
+	details []string
+}
+
+func (r *results) add(f figure) {
+	r.figures = append(r.figures, f)
+	fmt.Fprintf(os.Stderr, "bench: %s: %.2f× (%s against %s)\n", f.name, f.ratio, f.measured, f.baseline)
+}
+
+func median(xs []float64) float64 { return percentile(xs, 50) }
+
+func percentile(xs []float64, p float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	i := int(float64(len(s)-1)*p/100 + 0.5)
+	return s[i]
+}
+
+func run(samples int) (*results, error) {
+	r := &results{}
+	m, err := newModule()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(m.dir)
+	fmt.Fprintf(os.Stderr, "bench: building the benchmark library in %s\n", m.dir)
+	if _, err := m.build(m.out); err != nil {
+		return nil, err
+	}
+	if err := r.buildCost(m); err != nil {
+		return nil, err
+	}
+	if _, err := m.build(m.out); err != nil {
+		return nil, err
+	}
+	lib, err := open(m.out)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.unpatchedCall(lib); err != nil {
+		return nil, err
+	}
+	if err := m.setVersion(m.version + 1); err != nil {
+		return nil, err
+	}
+	if _, err := m.build(m.out); err != nil {
+		return nil, err
+	}
+	if err := awaitVersion(lib, m.version); err != nil {
+		return nil, err
+	}
+	if err := r.patchedCall(lib, m); err != nil {
+		return nil, err
+	}
+	r.checkedCall(lib)
+	if err := r.reloadLatency(lib, m, samples); err != nil {
+		return nil, err
+	}
+	if err := r.staticTLS(m); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func awaitVersion(lib *library, v int) error {
+	deadline := time.Now().Add(time.Minute)
+	for lib.version() != v {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the library did not reach version %d", v)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
+}
+
+// rounds alternates two measurements and returns their medians.
+func rounds(n int, a, b func() float64) (float64, float64) {
+	var as, bs []float64
+	for range n {
+		as = append(as, a())
+		bs = append(bs, b())
+	}
+	return median(as), median(bs)
+}
+
+// unpatchedCall: a marked function that has not been patched, against the
+// same function unmarked; both are kept from being inlined.
+func (r *results) unpatchedCall(lib *library) error {
+	const n = 50_000_000
+	lib.bench("BenchMarked", n/10) // warm up
+	marked, plain := rounds(9, func() float64 { return lib.bench("BenchMarked", n) }, func() float64 { return lib.bench("BenchPlain", n) })
+	r.add(figure{
+		name:     "1. Unpatched call of a marked function",
+		measured: fmt.Sprintf("%.2f ns", marked),
+		baseline: fmt.Sprintf("%.2f ns, the same function unmarked, not inlined", plain),
+		ratio:    marked / plain,
+		note:     fmt.Sprintf("%+.2f ns a call (target ≤ 1 ns); the dispatch check is one atomic load and a branch: no lock, clock or system call", marked-plain),
+	})
+	return nil
+}
+
+// patchedCall: the same marked function, now patched into the newest copy,
+// against a hand-written call from Go through a C function pointer into an
+// exported function of another copy: another Go runtime.
+func (r *results) patchedCall(lib *library, m *module) error {
+	other := filepath.Join(m.dir, "baseline-copy.so")
+	data, err := os.ReadFile(m.out)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(other, data, 0o755); err != nil {
+		return err
+	}
+	second, err := open(other)
+	if err != nil {
+		return err
+	}
+	add := second.sym("HPAdd")
+	cross := func() float64 {
+		return lib.benchWith("BenchCross", 2_000_000, add)
+	}
+	cross()
+	patched, base := rounds(9, func() float64 { return lib.bench("BenchMarked", 2_000_000) }, cross)
+	r.add(figure{
+		name:     "2. Patched call, default mode",
+		measured: fmt.Sprintf("%.0f ns", patched),
+		baseline: fmt.Sprintf("%.0f ns, Go → C function pointer → exported Go in a second runtime", base),
+		ratio:    patched / base,
+		target:   1.3,
+	})
+	return nil
+}
+
+// checkedCall: a checked call of a struct with a string, a slice, a map and
+// a nested struct, against the codec's own encoding and decoding of the same
+// argument and result.
+func (r *results) checkedCall(lib *library) {
+	const n = 200_000
+	lib.bench("BenchChecked", n/10)
+	checked, codec := rounds(9, func() float64 { return lib.bench("BenchChecked", n) }, func() float64 { return lib.bench("BenchMsgpack", n) })
+	r.add(figure{
+		name:     "3. Patched call, checked mode",
+		measured: fmt.Sprintf("%.0f ns", checked),
+		baseline: fmt.Sprintf("%.0f ns, msgpack Marshal+Unmarshal of the argument and the result", codec),
+		ratio:    checked / codec,
+		target:   1.5,
+	})
+}
+
+// reloadLatency: from the new build's file appearing, by rename into place,
+// to the first call that runs the new body; against copying, loading and
+// calling the same file directly. Idle, and with 8 threads calling.
+func (r *results) reloadLatency(lib *library, m *module, samples int) error {
+	type staged struct {
+		lib, stamp string
+		version    int
+	}
+	stage := func() ([]staged, error) {
+		var s []staged
+		for range samples {
+			if err := m.setVersion(m.version + 1); err != nil {
+				return nil, err
+			}
+			dir := filepath.Join(m.dir, "stage", strconv.Itoa(m.version))
+			res, err := m.build(filepath.Join(dir, filepath.Base(m.out)))
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, staged{lib: res.Output, stamp: res.Output + ".hotpatch", version: m.version})
+		}
+		return s, nil
+	}
+	measure := func(name string, busy bool) error {
+		builds, err := stage()
+		if err != nil {
+			return err
+		}
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		if busy {
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runtime.LockOSThread()
+					for !stop.Load() {
+						lib.bench("BenchMarked", 1000)
+					}
+				}()
+			}
+		}
+		var ours, base, rss, threads []float64
+		for _, b := range builds {
+			start := time.Now()
+			copyPath := b.lib + ".baseline.so"
+			data, err := os.ReadFile(b.lib)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(copyPath, data, 0o755); err != nil {
+				return err
+			}
+			l, err := open(copyPath)
+			if err != nil {
+				return err
+			}
+			if l.version() != b.version {
+				return fmt.Errorf("baseline copy answers %d", l.version())
+			}
+			base = append(base, float64(time.Since(start).Microseconds()))
+
+			time.Sleep(50 * time.Millisecond)
+			rss0, th0 := procStatus()
+			start = time.Now()
+			if err := os.Rename(b.lib, m.out); err != nil {
+				return err
+			}
+			if err := os.Rename(b.stamp, m.out+".hotpatch"); err != nil {
+				return err
+			}
+			for lib.version() != b.version {
+				if time.Since(start) > time.Minute {
+					return fmt.Errorf("build %d was not patched in", b.version)
+				}
+			}
+			ours = append(ours, float64(time.Since(start).Microseconds()))
+			time.Sleep(200 * time.Millisecond)
+			rss1, th1 := procStatus()
+			rss, threads = append(rss, rss1-rss0), append(threads, th1-th0)
+		}
+		stop.Store(true)
+		wg.Wait()
+		r.add(figure{
+			name:     "4. Reload latency, " + name + ", p50",
+			measured: fmt.Sprintf("%.1f ms", median(ours)/1000),
+			baseline: fmt.Sprintf("%.1f ms, copy + dlopen + first call of the same file", median(base)/1000),
+			ratio:    median(ours) / median(base),
+			target:   2,
+		})
+		r.add(figure{
+			name:     "4. Reload latency, " + name + ", p95",
+			measured: fmt.Sprintf("%.1f ms", percentile(ours, 95)/1000),
+			baseline: fmt.Sprintf("%.1f ms, the same", percentile(base, 95)/1000),
+			ratio:    percentile(ours, 95) / percentile(base, 95),
+			target:   4,
+		})
+		if !busy {
+			r.details = append(r.details,
+				fmt.Sprintf("Memory per reload (idle, %d reloads): median %+.1f MB of RSS and %+.0f threads; the baseline loads in the same run add their own runtimes too.", len(rss), median(rss)/1024, median(threads)))
+		}
+		return nil
+	}
+	if err := measure("host idle", false); err != nil {
+		return err
+	}
+	return measure("8 threads calling", true)
+}
+
+// procStatus returns this process's resident memory, in KB, and threads.
+func procStatus() (rssKB, threads float64) {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rssKB = v
+		case "Threads:":
+			threads = v
+		}
+	}
+	return rssKB, threads
+}
+
+// buildCost: hotpatch build against go build -buildmode=c-shared of the same
+// package, each after a one-line edit, with a warm cache.
+func (r *results) buildCost(m *module) error {
+	graph := filepath.Join(m.dir, "actiongraph.json")
+	var plain, hot, analysis, compile, link, publish []float64
+	for i := range 6 {
+		if err := m.setVersion(m.version + 1); err != nil {
+			return err
+		}
+		start := time.Now()
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(m.dir, "plain.so"), ".")
+		cmd.Dir = m.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
+		p := time.Since(start).Seconds()
+		if err := m.setVersion(m.version + 1); err != nil {
+			return err
+		}
+		start = time.Now()
+		res, err := m.build(m.out, "-debug-actiongraph="+graph)
+		if err != nil {
+			return err
+		}
+		h := time.Since(start).Seconds()
+		if i == 0 {
+			continue // warms the cache for both
+		}
+		c, l, err := compileAndLink(graph)
+		if err != nil {
+			return err
+		}
+		plain, hot = append(plain, p), append(hot, h)
+		analysis = append(analysis, res.Analysis.Seconds())
+		compile, link = append(compile, c), append(link, l)
+		publish = append(publish, res.Publish.Seconds())
+	}
+	r.add(figure{
+		name:     "5. Build after a one-line edit",
+		measured: fmt.Sprintf("%.2f s", median(hot)),
+		baseline: fmt.Sprintf("%.2f s, go build -buildmode=c-shared of the same package", median(plain)),
+		ratio:    median(hot) / median(plain),
+		target:   1.15,
+		note: fmt.Sprintf("hotpatch build: analysis %.2f s, compile %.2f s, link %.2f s, checksum and publish %.3f s",
+			median(analysis), median(compile), median(link), median(publish)),
+	})
+	return nil
+}
+
+// compileAndLink sums the compile and link times that go build recorded in
+// its action graph.
+func compileAndLink(path string) (compile, link float64, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	var actions []struct {
+		Mode                string
+		Cmd                 []string
+		TimeStart, TimeDone time.Time
+	}
+	if err := json.Unmarshal(data, &actions); err != nil {
+		return 0, 0, err
+	}
+	for _, a := range actions {
+		d := a.TimeDone.Sub(a.TimeStart).Seconds()
+		switch {
+		case a.Mode == "build" && a.Cmd != nil:
+			compile += d
+		case a.Mode == "link":
+			link += d
+		}
+	}
+	return compile, link, nil
+}
+
+// staticTLS counts how many 8-byte static TLS blocks, the size a Go library
+// takes, a fresh C process can load: the copies a process can hold, of which
+// the library itself is the first.
+func (r *results) staticTLS(m *module) error {
+	dir := filepath.Join(m.dir, "tls")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	filler := filepath.Join(dir, "filler.c")
+	counter := filepath.Join(dir, "count.c")
+	os.WriteFile(filler, []byte("__thread long filler_tls __attribute__((tls_model(\"initial-exec\")));\nlong filler_touch(void) { return ++filler_tls; }\n"), 0o644)
+	os.WriteFile(counter, []byte(`#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+	char path[4096], cmd[9000];
+	int n = 0;
+	for (;; n++) {
+		snprintf(path, sizeof path, "%s.%d", argv[1], n);
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s'", argv[1], path);
+		if (system(cmd) != 0 || !dlopen(path, RTLD_NOW | RTLD_LOCAL)) break;
+	}
+	printf("%d\n", n);
+	return 0;
+}
+`), 0o644)
+	so := filepath.Join(dir, "libfiller.so")
+	bin := filepath.Join(dir, "count")
+	for _, args := range [][]string{{"-shared", "-fPIC", "-o", so, filler}, {"-o", bin, counter, "-ldl"}} {
+		if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("cc: %v\n%s", err, out)
+		}
+	}
+	out, err := exec.Command(bin, so).Output()
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	r.details = append(r.details, fmt.Sprintf("Reloads until the limit: %d. A fresh C process on this machine has static TLS for %d Go libraries; the library itself is the first. GLIBC_TUNABLES=glibc.rtld.optional_static_tls raises it.", n-1, n))
+	return nil
+}
