@@ -144,11 +144,7 @@ func (p *patcher) reload() {
 func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error) {
 	p.seq++
 	path := loader.CopyPath(p.out, os.Getpid(), p.seq)
-	if err := loader.CopyVerified(p.out, path, stamp); err != nil {
-		return nil, nil, err
-	}
-	if err := loader.CheckExports(path, "hotpatch_v1_attach", "hotpatch_v1_call"); err != nil {
-		os.Remove(path)
+	if err := loader.CopyVerified(p.out, path, stamp, "hotpatch_v1_attach", "hotpatch_v1_call"); err != nil {
 		return nil, nil, err
 	}
 	start := time.Now()

@@ -8,6 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"io"
 	"os"
 	"os/exec"
@@ -149,11 +153,17 @@ func writeOverlay(dir string, files map[string][]byte) (string, error) {
 
 // analyze finds the packages of the main module that the library links and
 // that mark functions, and rewrites them.
+//
+// Type-checking a package the usual way runs cgo on it, which costs as much as
+// compiling it. The marked functions' signatures rarely need C types, so each
+// marked package is first checked from its own files with cgo faked, against
+// the export data of its imports; only a package whose marked signatures then
+// hold unknown types is loaded again with cgo.
 func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]byte, funcs []rewrite.Func, mainDir, mainName string, err error) {
 	cfg := &packages.Config{
 		Context:    ctx,
 		Dir:        a.Dir,
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule | packages.NeedTypesSizes,
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
@@ -174,40 +184,100 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 	if len(root.GoFiles) == 0 {
 		return nil, nil, "", "", fmt.Errorf("%s has no Go files", root.PkgPath)
 	}
-	var marked []string
+	var marked []*packages.Package
 	packages.Visit(roots, nil, func(p *packages.Package) {
 		if p.Module != nil && p.Module.Main && hasDirective(p.GoFiles) {
-			marked = append(marked, p.PkgPath)
+			marked = append(marked, p)
 		}
 	})
 	overlay = map[string][]byte{}
-	if len(marked) > 0 {
-		cfg.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedTypesSizes
-		pkgs, err := packages.Load(cfg, marked...)
+	var errs []error
+	for _, p := range marked {
+		files, fs, err := rewriteFast(ctx, cfg, p, root.TypesSizes)
+		if errors.Is(err, rewrite.ErrUnknownTypes) {
+			files, fs, err = rewriteWithCgo(ctx, cfg, p, root.TypesSizes)
+		}
 		if err != nil {
-			return nil, nil, "", "", err
+			errs = append(errs, err)
+			continue
 		}
-		if err := packageErrors(pkgs); err != nil {
-			return nil, nil, "", "", err
+		for k, v := range files {
+			overlay[k] = v
 		}
-		var errs []error
-		for _, p := range pkgs {
-			files, fs, err := rewrite.Package(p, p.TypesSizes)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			for k, v := range files {
-				overlay[k] = v
-			}
-			funcs = append(funcs, fs...)
-		}
-		if len(errs) > 0 {
-			return nil, nil, "", "", errors.Join(errs...)
-		}
+		funcs = append(funcs, fs...)
+	}
+	if len(errs) > 0 {
+		return nil, nil, "", "", errors.Join(errs...)
 	}
 	return overlay, funcs, filepath.Dir(root.GoFiles[0]), root.Name, nil
 }
+
+// rewriteFast type-checks p from its files, with cgo faked, against the
+// export data of its imports. Errors of the check itself are left for go
+// build to report.
+func rewriteFast(ctx context.Context, cfg *packages.Config, p *packages.Package, sizes types.Sizes) (map[string][]byte, []rewrite.Func, error) {
+	var paths []string
+	for path := range p.Imports {
+		if path != "C" && path != "unsafe" {
+			paths = append(paths, path)
+		}
+	}
+	imported := map[string]*types.Package{"unsafe": types.Unsafe}
+	if len(paths) > 0 {
+		c := *cfg
+		c.Mode = packages.NeedName | packages.NeedTypes
+		deps, err := packages.Load(&c, paths...)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := packageErrors(deps); err != nil {
+			return nil, nil, err
+		}
+		for _, d := range deps {
+			imported[d.PkgPath] = d.Types
+		}
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range p.GoFiles {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, nil, &loadError{[]error{err}}
+		}
+		files = append(files, f)
+	}
+	conf := types.Config{
+		FakeImportC: true,
+		Sizes:       sizes,
+		Error:       func(error) {},
+		Importer: importerFunc(func(path string) (*types.Package, error) {
+			if t := imported[path]; t != nil {
+				return t, nil
+			}
+			return nil, fmt.Errorf("%s is not imported by %s", path, p.PkgPath)
+		}),
+	}
+	t, _ := conf.Check(p.PkgPath, fset, files, nil)
+	return rewrite.Package(t, p.GoFiles, sizes)
+}
+
+// rewriteWithCgo loads p with its types the usual way, cgo included.
+func rewriteWithCgo(ctx context.Context, cfg *packages.Config, p *packages.Package, sizes types.Sizes) (map[string][]byte, []rewrite.Func, error) {
+	c := *cfg
+	c.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo
+	pkgs, err := packages.Load(&c, p.PkgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := packageErrors(pkgs); err != nil {
+		return nil, nil, err
+	}
+	return rewrite.Package(pkgs[0].Types, pkgs[0].GoFiles, sizes)
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 // hasDirective reports whether any of the files holds a hotpatch directive,
 // without parsing them.

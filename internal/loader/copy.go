@@ -1,10 +1,10 @@
 package loader
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -13,33 +13,34 @@ import (
 // still being written, or something other than hotpatch build wrote it.
 var ErrMismatch = errors.New("build output does not match its stamp")
 
-// CopyVerified copies the build output src to dst, checking on the way that
-// it matches the stamp want. A process must never load src itself: a later
-// build replaces it, and the dynamic loader would hand back the copy it loaded
-// first for the same path. On a mismatch dst is removed.
-func CopyVerified(src, dst string, want Stamp) error {
+// CopyVerified copies the build output src to dst, checking that it matches
+// the stamp want and that it holds every one of symbols. A process must never
+// load src itself: a later build replaces it, and the dynamic loader would
+// hand back the copy it loaded first for the same path. On any failure, dst is
+// removed.
+//
+// The symbols are checked in the file's bytes, before loading it: loading a
+// library that is not a hotpatch build would start a Go runtime whose SIGURG
+// handler cannot safely be adopted, since no call into it can tell when it is
+// ready.
+func CopyVerified(src, dst string, want Stamp, symbols ...string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if sum := crc32.Checksum(data, castagnoli); int64(len(data)) != want.Size || sum != want.CRC32C {
+		return fmt.Errorf("%s: %d bytes with CRC %08x, stamp %s says %d bytes with CRC %08x: %w",
+			src, len(data), sum, want.Build, want.Size, want.CRC32C, ErrMismatch)
+	}
+	for _, s := range symbols {
+		if !bytes.Contains(data, []byte(s)) {
+			return fmt.Errorf("%s has no symbol %s: it was not built by hotpatch build, or by an incompatible version", src, s)
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return err
-	}
-	h := crc32.New(castagnoli)
-	n, err := io.Copy(io.MultiWriter(out, h), in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && (n != want.Size || h.Sum32() != want.CRC32C) {
-		err = fmt.Errorf("%s: %d bytes with CRC %08x, stamp %s says %d bytes with CRC %08x: %w",
-			src, n, h.Sum32(), want.Build, want.Size, want.CRC32C, ErrMismatch)
-	}
-	if err != nil {
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
 		os.Remove(dst)
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"go/types"
 	"os"
 	"strings"
-
-	"golang.org/x/tools/go/packages"
 )
 
 // RuntimePath is the import path of the package the generated code calls.
@@ -23,14 +21,19 @@ type Func struct {
 	Mode   Mode
 }
 
-// Package prepares every marked function of pkg, which must have been loaded
-// with its syntax and types. It returns the replacement text of each file
+// ErrUnknownTypes means that a marked function's signature has types that
+// the type information at hand does not know, such as cgo's C types when the
+// package was checked without running cgo.
+var ErrUnknownTypes = errors.New("types unknown without cgo")
+
+// Package prepares every marked function of the package pkg, whose Go files
+// (absolute paths) are files. It returns the replacement text of each file
 // with a marked function, by absolute path. Every malformed directive or
 // unpatchable function is reported, each as an *Error, joined.
-func Package(pkg *packages.Package, sizes types.Sizes) (overlay map[string][]byte, funcs []Func, err error) {
+func Package(pkg *types.Package, files []string, sizes types.Sizes) (overlay map[string][]byte, funcs []Func, err error) {
 	overlay = map[string][]byte{}
 	var errs []error
-	for _, name := range pkg.GoFiles {
+	for _, name := range files {
 		src, err := os.ReadFile(name)
 		if err != nil {
 			return nil, nil, err
@@ -38,7 +41,7 @@ func Package(pkg *packages.Package, sizes types.Sizes) (overlay map[string][]byt
 		if !strings.Contains(string(src), directivePrefix) {
 			continue
 		}
-		out, fs, ferrs := rewriteFile(pkg.Types, sizes, name, src)
+		out, fs, ferrs := rewriteFile(pkg, sizes, name, src)
 		errs = append(errs, ferrs...)
 		funcs = append(funcs, fs...)
 		if out != nil {
@@ -145,6 +148,9 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked) (*pl
 		return nil, fail(d.Pos(), "no type information: the package does not type-check")
 	}
 	sig := obj.Type().(*types.Signature)
+	if hasInvalid(sig) {
+		return nil, fmt.Errorf("%s: %w", funcName(d), ErrUnknownTypes)
+	}
 	qualify := func(t types.Type) string {
 		return types.TypeString(t, func(p *types.Package) string { return p.Name() })
 	}
@@ -303,6 +309,19 @@ func recvIsGeneric(d *ast.FuncDecl) bool {
 		return false
 	}
 	return strings.Contains(exprString(d.Recv.List[0].Type), "[...]")
+}
+
+// hasInvalid reports whether a type in sig is unknown.
+func hasInvalid(sig *types.Signature) bool {
+	invalid := func(tuple *types.Tuple) bool {
+		for v := range tuple.Variables() {
+			if strings.Contains(types.TypeString(v.Type(), nil), "invalid type") {
+				return true
+			}
+		}
+		return false
+	}
+	return invalid(sig.Params()) || invalid(sig.Results()) || (sig.Recv() != nil && invalid(types.NewTuple(sig.Recv())))
 }
 
 // lookup finds the function or method that d declares in pkg.
