@@ -31,6 +31,9 @@ func hotpatch_v1_call(index C.int, frame unsafe.Pointer) *C.char {
 	return nil
 }
 
+//export hotpatch_v1_start
+func hotpatch_v1_start() { startPatcher() }
+
 //export hotpatch_v1_log
 func hotpatch_v1_log(record *C.char) {
 	logFromCopy(C.GoString(record))

@@ -4,6 +4,7 @@ package rt
 #include <stdlib.h>
 void* hp_root_log_fn(void);
 char* hp_attach(void* fn, void* root_log, int level);
+int hp_start_after_init(void);
 */
 import "C"
 
@@ -19,8 +20,18 @@ import (
 
 	"github.com/hotpatch-go/hotpatch/internal/loader"
 	"github.com/hotpatch-go/hotpatch/internal/logging"
-	"github.com/hotpatch-go/hotpatch/internal/sigurg"
 )
+
+// In the copy the host loaded, the SIGURG dispatcher goes in as early as this
+// package's initialisation: from the moment this runtime initialised, its own
+// handler swallows the SIGURG meant for a Go host.
+func init() {
+	if !loader.IsPatchCopy() {
+		sigurgErr = adoptSIGURG()
+	}
+}
+
+var sigurgErr error
 
 var (
 	build  string // this copy's build
@@ -39,9 +50,18 @@ func Configure(out, id string) {
 	if loader.IsPatchCopy() {
 		return
 	}
-	p := &patcher{out: out, current: id, log: logging.Logger(), tried: map[string]bool{}, waited: map[string]int{}}
-	if err := sigurg.Adopt(); err != nil {
-		p.log.Warn("hotpatch: older copies may lose preemption", "err", err)
+	// Init functions of the main package may still run after this one, and
+	// one of them may set the logger: the patcher starts once all are done.
+	if rc := C.hp_start_after_init(); rc != 0 {
+		logging.Logger().Error("hotpatch: cannot start the patcher; the library will not be patched", "errno", int(rc))
+	}
+}
+
+// startPatcher runs once the copy the host loaded has initialised.
+func startPatcher() {
+	p := &patcher{out: output, current: build, log: logging.Logger(), tried: map[string]bool{}, waited: map[string]int{}}
+	if sigurgErr != nil {
+		p.log.Warn("hotpatch: the host and older copies may lose preemption", "err", sigurgErr)
 	}
 	go p.run()
 }
@@ -126,7 +146,7 @@ func (p *patcher) reload() {
 	}
 	if err != nil {
 		p.tried[stamp.Build] = true
-		if errors.Is(err, loader.ErrStaticTLS) {
+		if errors.Is(err, errStaticTLS) {
 			p.log.Error("hotpatch: cannot load another copy of the library: the process is out of static TLS, which glibc reserves for about 214 Go libraries. "+
 				"Restart the process to pick up the new build, or start it with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 to allow about 660 copies. "+
 				"The process keeps running its current code.",
@@ -141,24 +161,27 @@ func (p *patcher) reload() {
 }
 
 // load copies the build output, loads the copy and attaches it.
-func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error) {
+func (p *patcher) load(stamp loader.Stamp) (*library, *description, error) {
 	p.seq++
 	path := loader.CopyPath(p.out, os.Getpid(), p.seq)
 	if err := loader.CopyVerified(p.out, path, stamp, "hotpatch_v1_attach", "hotpatch_v1_call"); err != nil {
 		return nil, nil, err
 	}
 	start := time.Now()
-	lib, err := loader.Open(path)
+	lib, err := dlopen(path)
 	if err != nil {
 		os.Remove(path)
 		return nil, nil, err
 	}
+	if err := holdSIGURG(); err != nil {
+		p.log.Warn("hotpatch: older copies may lose preemption", "err", err)
+	}
 	p.copies++
-	attachFn, err := lib.Symbol("hotpatch_v1_attach")
+	attachFn, err := lib.symbol("hotpatch_v1_attach")
 	if err != nil {
 		return nil, nil, err
 	}
-	callFn, err := lib.Symbol("hotpatch_v1_call")
+	callFn, err := lib.symbol("hotpatch_v1_call")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +191,7 @@ func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error
 	data := C.GoString(raw)
 	C.free(unsafe.Pointer(raw))
 	// Only now is the copy's SIGURG handler safe to call from the dispatcher.
-	if err := sigurg.Adopt(); err != nil {
+	if err := releaseSIGURG(); err != nil {
 		p.log.Warn("hotpatch: older copies may lose preemption", "err", err)
 	}
 	var desc description
@@ -188,7 +211,7 @@ func (p *patcher) load(stamp loader.Stamp) (*loader.Library, *description, error
 
 // patch points every marked function whose identity and layout match at the
 // new copy. The others keep the body they had.
-func (p *patcher) patch(lib *loader.Library, d *description) {
+func (p *patcher) patch(lib *library, d *description) {
 	index := make(map[string]int, len(d.Funcs))
 	for i, f := range d.Funcs {
 		index[f.ID] = i

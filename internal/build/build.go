@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -163,7 +164,7 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 	cfg := &packages.Config{
 		Context:    ctx,
 		Dir:        a.Dir,
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule | packages.NeedTypesSizes,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
@@ -184,6 +185,8 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 	if len(root.GoFiles) == 0 {
 		return nil, nil, "", "", fmt.Errorf("%s has no Go files", root.PkgPath)
 	}
+	// Asking go list for the sizes would make it run cgo on every package.
+	sizes := types.SizesFor("gc", goarch(env))
 	var marked []*packages.Package
 	packages.Visit(roots, nil, func(p *packages.Package) {
 		if p.Module != nil && p.Module.Main && hasDirective(p.GoFiles) {
@@ -193,9 +196,9 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 	overlay = map[string][]byte{}
 	var errs []error
 	for _, p := range marked {
-		files, fs, err := rewriteFast(ctx, cfg, p, root.TypesSizes)
+		files, fs, err := rewriteFast(ctx, cfg, p, sizes)
 		if errors.Is(err, rewrite.ErrUnknownTypes) {
-			files, fs, err = rewriteWithCgo(ctx, cfg, p, root.TypesSizes)
+			files, fs, err = rewriteWithCgo(ctx, cfg, p, sizes)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -273,6 +276,17 @@ func rewriteWithCgo(ctx context.Context, cfg *packages.Config, p *packages.Packa
 		return nil, nil, err
 	}
 	return rewrite.Package(pkgs[0].Types, pkgs[0].GoFiles, sizes)
+}
+
+// goarch returns the architecture that go build builds for: GOARCH from the
+// environment, or this program's own.
+func goarch(env []string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "GOARCH="); ok && v != "" {
+			return v
+		}
+	}
+	return runtime.GOARCH
 }
 
 type importerFunc func(path string) (*types.Package, error)

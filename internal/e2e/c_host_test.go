@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -18,12 +17,9 @@ func TestCHost(t *testing.T) {
 	l.mustBuild()
 	mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
 	copyFile(t, l.out, mod)
-	// A copy left behind by a process that has ended.
-	ended := exec.Command("true")
-	if err := ended.Run(); err != nil {
-		t.Fatal(err)
-	}
-	stale := filepath.Join(filepath.Dir(l.out), ".hotpatch", fmt.Sprintf("libtest.hotpatch-%d-1.so", ended.Process.Pid))
+	// A copy left behind by a process that has ended: no process has an id
+	// above the kernel's maximum, 2^22.
+	stale := filepath.Join(filepath.Dir(l.out), ".hotpatch", fmt.Sprintf("libtest.hotpatch-%d-1.so", 1<<22+1))
 	copyFile(t, l.out, stale)
 
 	h := startHost(t, nil, cHost(t), mod)

@@ -96,20 +96,7 @@ static int hp_add(const struct sigaction *sa) {
 	return 0;
 }
 
-// hp_sigurg_adopt records the SIGURG handler installed now, and the one from
-// before this copy's runtime when first called, then installs the dispatcher.
-// Call it only once the runtime that installed the current handler has
-// finished its initialisation: before that, its handler forwards SIGURG back
-// to the dispatcher.
-int hp_sigurg_adopt(void) {
-	static int first = 1;
-	if (first) {
-		first = 0;
-		if (hp_before_go_ok && hp_add(&hp_before_go) < 0) return -1;
-	}
-	struct sigaction cur;
-	if (sigaction(SIGURG, NULL, &cur) != 0) return errno;
-	if (hp_add(&cur) < 0) return -1;
+static int hp_install(void) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = hp_dispatch;
@@ -119,4 +106,42 @@ int hp_sigurg_adopt(void) {
 	return 0;
 }
 
-int hp_sigurg_handlers(void) { return atomic_load(&hp_handler_count); }
+// hp_sigurg_adopt records the SIGURG handler installed now, and the one from
+// before this copy's runtime when first called, then installs the
+// dispatcher. The original copy calls it as soon as its own runtime is up.
+int hp_sigurg_adopt(void) {
+	static int first = 1;
+	if (first) {
+		first = 0;
+		if (hp_before_go_ok && hp_add(&hp_before_go) < 0) return -1;
+	}
+	struct sigaction cur;
+	if (sigaction(SIGURG, NULL, &cur) != 0) return errno;
+	if (hp_add(&cur) < 0) return -1;
+	return hp_install();
+}
+
+// A new copy's runtime installs its SIGURG handler while dlopen loads it, and
+// from the moment that runtime has initialised, its handler swallows every
+// SIGURG meant for another runtime. A runtime that loses one such signal never
+// sends that thread another (it waits for the first to arrive), so the
+// dispatcher must be back at once: hp_sigurg_hold, right after dlopen, takes
+// the new handler aside and reinstalls the dispatcher. Until then the new
+// runtime forwards what it receives to the dispatcher, as it has not yet
+// initialised. hp_sigurg_release, after the first call into the copy has
+// returned, adds the held handler to the ones the dispatcher calls: calling it
+// earlier would forward back into the dispatcher.
+static struct sigaction hp_held;
+static int hp_holding;
+
+int hp_sigurg_hold(void) {
+	if (sigaction(SIGURG, NULL, &hp_held) != 0) return errno;
+	hp_holding = 1;
+	return hp_install();
+}
+
+int hp_sigurg_release(void) {
+	if (!hp_holding) return 0;
+	hp_holding = 0;
+	return hp_add(&hp_held) < 0 ? -1 : 0;
+}

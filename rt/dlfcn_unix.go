@@ -1,18 +1,12 @@
 //go:build unix
 
-package loader
+package rt
 
 /*
 #cgo linux LDFLAGS: -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
-
-static const char* hp_self_path(void) {
-	Dl_info info;
-	if (dladdr((void*)hp_self_path, &info) && info.dli_fname) return info.dli_fname;
-	return NULL;
-}
 */
 import "C"
 
@@ -24,28 +18,21 @@ import (
 	"unsafe"
 )
 
-func selfPath() string {
-	if p := C.hp_self_path(); p != nil {
-		return C.GoString(p)
-	}
-	return ""
-}
-
-// A Library is a loaded copy of the library.
-type Library struct {
+// A library is a loaded copy of the library.
+type library struct {
 	handle unsafe.Pointer
 	// Path is the file the copy was loaded from.
 	Path string
 }
 
-// ErrStaticTLS means that the C library has no static TLS left for another Go
+// errStaticTLS means that the C library has no static TLS left for another Go
 // runtime: glibc reserves room for about 214 of them by default.
-var ErrStaticTLS = errors.New("no static TLS left for another copy of the library")
+var errStaticTLS = errors.New("no static TLS left for another copy of the library")
 
-// Open loads the library at path as a new copy, with its own Go runtime.
+// dlopen loads the library at path as a new copy, with its own Go runtime.
 // The copy's Go initialisation goes on in the background; the first call of an
 // exported function waits for it.
-func Open(path string) (*Library, error) {
+func dlopen(path string) (*library, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	// dlerror's message belongs to the calling thread.
@@ -55,15 +42,15 @@ func Open(path string) (*Library, error) {
 	if h == nil {
 		msg := C.GoString(C.dlerror())
 		if strings.Contains(msg, "static TLS") {
-			return nil, fmt.Errorf("dlopen %s: %s: %w", path, msg, ErrStaticTLS)
+			return nil, fmt.Errorf("dlopen %s: %s: %w", path, msg, errStaticTLS)
 		}
 		return nil, fmt.Errorf("dlopen %s: %s", path, msg)
 	}
-	return &Library{handle: h, Path: path}, nil
+	return &library{handle: h, Path: path}, nil
 }
 
-// Symbol returns the address of the exported symbol name in this copy.
-func (l *Library) Symbol(name string) (unsafe.Pointer, error) {
+// symbol returns the address of the exported symbol name in this copy.
+func (l *library) symbol(name string) (unsafe.Pointer, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	runtime.LockOSThread()
