@@ -170,6 +170,7 @@ func startHost(t *testing.T, env []string, argv ...string) *host {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = hostProcAttr()
 	h := &host{t: t, cmd: cmd, lines: make(chan string, 100), stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = h.stderr
 	var err error
