@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
@@ -162,10 +163,20 @@ func (p *patcher) reload() {
 
 // load copies the build output, loads the copy and attaches it.
 func (p *patcher) load(stamp loader.Stamp) (*library, *description, error) {
-	p.seq++
-	path := loader.CopyPath(p.out, os.Getpid(), p.seq)
-	if err := loader.CopyVerified(p.out, path, stamp, "hotpatch_v1_attach", "hotpatch_v1_call"); err != nil {
-		return nil, nil, err
+	// Another copy of the library that the host loaded itself, from another
+	// path, runs a patcher of its own in this process: skip the names it
+	// took.
+	var path string
+	for {
+		p.seq++
+		path = loader.CopyPath(p.out, os.Getpid(), p.seq)
+		err := loader.CopyVerified(p.out, path, stamp, "hotpatch_v1_attach", "hotpatch_v1_call")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, nil, err
+		}
 	}
 	start := time.Now()
 	lib, err := dlopen(path)

@@ -131,9 +131,12 @@ func (r *results) unpatchedCall(lib *library) error {
 // against a hand-written call from Go through a C function pointer into an
 // exported function of another copy: another Go runtime.
 func (r *results) patchedCall(lib *library, m *module) error {
-	other := filepath.Join(m.dir, "baseline-copy.so")
+	other := baselinePath(m, 0)
 	data, err := os.ReadFile(m.out)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(other), 0o755); err != nil {
 		return err
 	}
 	if err := os.WriteFile(other, data, 0o755); err != nil {
@@ -220,7 +223,7 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 		var ours, base, rss, threads []float64
 		for _, b := range builds {
 			start := time.Now()
-			copyPath := b.lib + ".baseline.so"
+			copyPath := baselinePath(m, b.version)
 			data, err := os.ReadFile(b.lib)
 			if err != nil {
 				return err
@@ -282,6 +285,13 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 		return err
 	}
 	return measure("8 threads calling", true)
+}
+
+// baselinePath names the copy that a baseline loads by hand. It is named as
+// the patcher names its copies, so that it does not start a patcher of its
+// own in this process, as a second library the host loaded would.
+func baselinePath(m *module, n int) string {
+	return filepath.Join(m.dir, "baseline", ".hotpatch", fmt.Sprintf("libbench.hotpatch-0-%d.so", n))
 }
 
 // procStatus returns this process's resident memory, in KB, and threads.

@@ -16,8 +16,9 @@ var ErrMismatch = errors.New("build output does not match its stamp")
 // CopyVerified copies the build output src to dst, checking that it matches
 // the stamp want and that it holds every one of symbols. A process must never
 // load src itself: a later build replaces it, and the dynamic loader would
-// hand back the copy it loaded first for the same path. On any failure, dst is
-// removed.
+// hand back the copy it loaded first for the same path. dst must not exist:
+// overwriting a loaded copy would crash the process, so an existing dst is an
+// error that wraps fs.ErrExist. On any other failure, dst is removed.
 //
 // The symbols are checked in the file's bytes, before loading it: loading a
 // library that is not a hotpatch build would start a Go runtime whose SIGURG
@@ -40,7 +41,15 @@ func CopyVerified(src, dst string, want Stamp, symbols ...string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(dst, data, 0o755); err != nil {
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(dst)
 		return err
 	}
