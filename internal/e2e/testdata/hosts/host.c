@@ -2,7 +2,7 @@
 // as a game loads a mod, and answers one command per line on stdin with one
 // line on stdout, so that a test can drive it while it rebuilds the library.
 //
-//	host [-tls-spare K -filler F.so] LIBRARY
+//	host [-tls-spare K -filler F.so] [-also LIBRARY2] LIBRARY
 //
 // With -tls-spare, the host first uses up glibc's static TLS with copies of
 // the filler library until only K more Go libraries fit, so that a test
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 static long long (*Compute)(long long);
+static long long (*Compute2)(long long);
 static int (*Greet)(const char *, char *, int);
 static long long (*Add)(long long);
 static double (*Dot)(double, double);
@@ -97,17 +98,23 @@ static void fillStaticTLS(const char *filler, int spare) {
 
 int main(int argc, char **argv) {
 	int spare = -1;
-	const char *filler = NULL;
+	const char *filler = NULL, *also = NULL;
 	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (!strcmp(argv[i], "-tls-spare")) spare = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
+		else if (!strcmp(argv[i], "-also")) also = argv[i + 1];
 	}
-	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K -filler F.so] LIBRARY\n"); return 2; }
+	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K -filler F.so] [-also LIBRARY2] LIBRARY\n"); return 2; }
 	if (spare >= 0 && filler) fillStaticTLS(filler, spare);
 	void *lib = dlopen(argv[i], RTLD_NOW | RTLD_GLOBAL);
 	if (!lib) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
 	Compute = sym(lib, "Compute");
+	if (also) {
+		void *lib2 = dlopen(also, RTLD_NOW | RTLD_LOCAL);
+		if (!lib2) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+		Compute2 = sym(lib2, "Compute");
+	}
 	Greet = sym(lib, "Greet");
 	Add = sym(lib, "Add");
 	Dot = sym(lib, "Dot");
@@ -127,6 +134,7 @@ int main(int argc, char **argv) {
 		arg[0] = 0;
 		if (sscanf(line, "%63s %899[^\n]", word, arg) < 1) continue;
 		if (!strcmp(word, "compute")) printf("%lld\n", Compute(atoll(arg)));
+		else if (!strcmp(word, "compute2") && Compute2) printf("%lld\n", Compute2(atoll(arg)));
 		else if (!strcmp(word, "greet")) {
 			char buf[256];
 			int n = Greet(arg, buf, sizeof buf - 1);
