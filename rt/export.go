@@ -5,7 +5,7 @@ package rt
 // are linked with -Bsymbolic, so each copy's code binds to its own.
 //
 // The preamble of a file with //export may only declare, so the C helpers are
-// in call.go and root.c.
+// in the other files of this package.
 
 /*
 #include <stdlib.h>

@@ -96,7 +96,7 @@ func (p *patcher) run() {
 	if forcePoll {
 		p.log.Debug("hotpatch: polling the build output, as HOTPATCH_POLL asks", "output", p.out, "every", interval)
 	}
-	go loader.Watch(p.out, forcePoll, interval, nil, notify, func(err error) {
+	go loader.Watch(p.out, forcePoll, interval, notify, func(err error) {
 		p.log.Warn("hotpatch: file events unavailable, polling the build output instead", "output", p.out, "err", err)
 	})
 	notify() // a newer build may exist already, if the host loaded an old copy
