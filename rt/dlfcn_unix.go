@@ -11,7 +11,6 @@ package rt
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -27,7 +26,8 @@ type library struct {
 
 // errStaticTLS means that the C library has no static TLS left for another Go
 // runtime: glibc reserves room for about 214 of them by default.
-var errStaticTLS = errors.New("no static TLS left for another copy of the library")
+var errStaticTLS = fmt.Errorf("%w: the process is out of static TLS, which glibc reserves for about 214 Go libraries; "+
+	"start it with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 to allow about 660 copies", errCopyLimit)
 
 // dlopen loads the library at path as a new copy, with its own Go runtime.
 // The copy's Go initialisation goes on in the background; the first call of an

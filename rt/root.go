@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 	"unsafe"
@@ -34,6 +35,11 @@ func init() {
 
 var sigurgErr error
 
+// errCopyLimit means that the process cannot hold another copy of the
+// library: every copy is a Go runtime, and none can be unloaded. The error
+// that wraps it says which limit was reached.
+var errCopyLimit = errors.New("the process has no room for another copy of the library")
+
 var (
 	build  string // this copy's build
 	output string // where hotpatch build writes this library
@@ -47,7 +53,7 @@ var (
 // The environment variable HOTPATCH_POLL, set to a duration such as 250ms,
 // makes the patcher poll the build output instead of using file events.
 func Configure(out, id string) {
-	build, output = id, out
+	build, output = id, outputPath(out)
 	if loader.IsPatchCopy() {
 		return
 	}
@@ -56,6 +62,21 @@ func Configure(out, id string) {
 	if rc := C.hp_start_after_init(); rc != 0 {
 		logging.Logger().Error("hotpatch: cannot start the patcher; the library will not be patched", "errno", int(rc))
 	}
+}
+
+// outputPath returns the build output to watch. A library built on another
+// system carries a path that may mean nothing here (nativePath translates the
+// ones it can, such as a Linux path under Wine): the patcher then watches the
+// file the library was loaded from, which is the build output when the host
+// loads it in place.
+func outputPath(out string) string {
+	if out = nativePath(out); filepath.IsAbs(out) {
+		return out
+	}
+	if self := loader.SelfPath(); self != "" {
+		return self
+	}
+	return out
 }
 
 // startPatcher runs once the copy the host loaded has initialised.
@@ -99,7 +120,6 @@ func (p *patcher) run() {
 	go loader.Watch(p.out, forcePoll, interval, notify, func(err error) {
 		p.log.Warn("hotpatch: file events unavailable, polling the build output instead", "output", p.out, "err", err)
 	})
-	notify() // a newer build may exist already, if the host loaded an old copy
 	for range changed {
 		p.reload()
 	}
@@ -147,10 +167,8 @@ func (p *patcher) reload() {
 	}
 	if err != nil {
 		p.tried[stamp.Build] = true
-		if errors.Is(err, errStaticTLS) {
-			p.log.Error("hotpatch: cannot load another copy of the library: the process is out of static TLS, which glibc reserves for about 214 Go libraries. "+
-				"Restart the process to pick up the new build, or start it with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 to allow about 660 copies. "+
-				"The process keeps running its current code.",
+		if errors.Is(err, errCopyLimit) {
+			p.log.Error("hotpatch: cannot load another copy of the library. Restart the process to pick up the new build; the process keeps running its current code.",
 				"build", stamp.Build, "copies", p.copies, "err", err)
 			return
 		}

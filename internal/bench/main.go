@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures hotpatch against baselines taken in the same run,
 // and prints one table; with -o it also writes that table, with the machine,
 // the Go version and the date, to a Markdown file.

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -46,7 +45,10 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := append(os.Environ(), "CGO_ENABLED=1")
+	env, err := buildEnv(os.Environ())
+	if err != nil {
+		return nil, err
+	}
 	id := time.Now().UTC().Format("20060102T150405.000000000")
 
 	// go build writes its output in place: a process that loaded the file
@@ -117,7 +119,8 @@ func headerPath(lib string) string { return strings.TrimSuffix(lib, filepath.Ext
 
 // publish renames the new library over the output, then writes its stamp.
 // Processes that loaded the old file keep it: a rename replaces the name, not
-// the file. They load the new build only once the stamp names it.
+// the file (on Windows, the loaded file is moved aside first; see
+// loader.ReplaceFile). They load the new build only once the stamp names it.
 func publish(tmp, out, id string) error {
 	if err := os.Rename(headerPath(tmp), headerPath(out)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -126,7 +129,7 @@ func publish(tmp, out, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := loader.ReplaceFile(tmp, out); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("publishing the build: %w", err)
 	}
@@ -186,7 +189,7 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 		return nil, nil, "", "", fmt.Errorf("%s has no Go files", root.PkgPath)
 	}
 	// Asking go list for the sizes would make it run cgo on every package.
-	sizes := types.SizesFor("gc", goarch(env))
+	sizes := types.SizesFor("gc", targetArch(env))
 	var marked []*packages.Package
 	packages.Visit(roots, nil, func(p *packages.Package) {
 		if p.Module != nil && p.Module.Main && hasDirective(p.GoFiles) {
@@ -276,17 +279,6 @@ func rewriteWithCgo(ctx context.Context, cfg *packages.Config, p *packages.Packa
 		return nil, nil, err
 	}
 	return rewrite.Package(pkgs[0].Types, pkgs[0].GoFiles, sizes)
-}
-
-// goarch returns the architecture that go build builds for: GOARCH from the
-// environment, or this program's own.
-func goarch(env []string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], "GOARCH="); ok && v != "" {
-			return v
-		}
-	}
-	return runtime.GOARCH
 }
 
 type importerFunc func(path string) (*types.Package, error)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -13,10 +15,15 @@ import (
 // does not match its stamp (half written, or replaced by something else), and
 // a library that hotpatch build did not make. The process keeps its code, the
 // log names the file, and the next good build is patched in.
-func TestBadArtifacts(t *testing.T) {
-	l := newLib(t)
+func TestBadArtifacts(t *testing.T) { testBadArtifacts(t, linux) }
+
+// TestWindowsBadArtifacts is TestBadArtifacts for a Windows DLL under Wine.
+func TestWindowsBadArtifacts(t *testing.T) { testBadArtifacts(t, windows(t)) }
+
+func testBadArtifacts(t *testing.T, p *platform) {
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
-	h := startHost(t, nil, cHost(t), l.out)
+	h := l.startHost(nil, "host", l.out)
 	h.expect("compute 4", "4001")
 
 	t.Run("mismatch", func(t *testing.T) {
@@ -35,9 +42,9 @@ func TestBadArtifacts(t *testing.T) {
 
 	t.Run("plain build", func(t *testing.T) {
 		h.t = t
-		plain := filepath.Join(t.TempDir(), "plain.so")
+		plain := filepath.Join(t.TempDir(), "plain"+p.ext)
 		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", plain, ".")
-		cmd.Dir = l.dir
+		cmd.Dir, cmd.Env = l.dir, append(os.Environ(), append(p.buildEnv, "CGO_ENABLED=1", "CC="+p.cc[0])...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -12,17 +14,24 @@ import (
 
 // TestCHost loads the library in a C program from a copy in a mods folder, as
 // a game does, and rebuilds it while the program runs.
-func TestCHost(t *testing.T) {
-	l := newLib(t)
+func TestCHost(t *testing.T) { testCHost(t, linux) }
+
+// TestWindowsCHost is TestCHost for a Windows DLL in a mingw-built host under
+// Wine. Its preemption step checks that older copies keep preemption on
+// Windows, where the runtime suspends threads instead of signalling them.
+func TestWindowsCHost(t *testing.T) { testCHost(t, windows(t)) }
+
+func testCHost(t *testing.T, p *platform) {
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
-	mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
+	mod := filepath.Join(t.TempDir(), "mods", "libtest"+p.ext)
 	copyFile(t, l.out, mod)
 	// A copy left behind by a process that has ended: no process has an id
-	// above the kernel's maximum, 2^22.
-	stale := filepath.Join(filepath.Dir(l.out), ".hotpatch", fmt.Sprintf("libtest.hotpatch-%d-1.so", 1<<22+1))
+	// above Linux's maximum, 2^22, and Windows ids stay far below it too.
+	stale := filepath.Join(filepath.Dir(l.out), ".hotpatch", fmt.Sprintf("libtest.hotpatch-%d-1%s", 1<<22+1, p.ext))
 	copyFile(t, l.out, stale)
 
-	h := startHost(t, nil, cHost(t), mod)
+	h := l.startHost(nil, "host", mod)
 
 	h.expect("compute 7", "7001")
 	h.expect("greet bob", "hello bob v1")
@@ -84,8 +93,9 @@ func TestCHost(t *testing.T) {
 	t.Run("preemption", func(t *testing.T) {
 		h.t = t
 		// A GC in the original, now older, copy while a goroutine spins in a
-		// call-free loop: it completes only if that copy still receives its
-		// SIGURG through the dispatcher.
+		// call-free loop: on Linux it completes only if that copy still
+		// receives its SIGURG through the dispatcher; on Windows, only if the
+		// copy can still suspend its threads.
 		if us, err := strconv.Atoi(h.do("spingc")); err != nil || us < 0 {
 			t.Fatalf("spingc: %v", err)
 		}

@@ -1,8 +1,8 @@
+//go:build linux
+
 package e2e
 
 import (
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,14 +43,15 @@ func checkedScenario(t *testing.T, l *lib, h *host) {
 	}
 }
 
-func TestCheckedCHost(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "checked_host")
-	if out, err := exec.Command("cc", "-o", bin, "testdata/hosts/checked_host.c", "-ldl").CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v\n%s", err, out)
-	}
-	l := newLibFrom(t, "testdata/checked")
+func TestCheckedCHost(t *testing.T) { testCheckedCHost(t, linux) }
+
+// TestWindowsCheckedCHost is TestCheckedCHost for a Windows DLL under Wine.
+func TestWindowsCheckedCHost(t *testing.T) { testCheckedCHost(t, windows(t)) }
+
+func testCheckedCHost(t *testing.T, p *platform) {
+	l := newLibOn(t, p, "testdata/checked")
 	l.mustBuild()
-	checkedScenario(t, l, startHost(t, nil, bin, l.out))
+	checkedScenario(t, l, l.startHost(nil, "checked_host", l.out))
 }
 
 func TestCheckedPythonHost(t *testing.T) {

@@ -1,6 +1,9 @@
+//go:build linux
+
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -11,15 +14,23 @@ import (
 // every copy's must keep preemption: a GC with a goroutine spinning in a loop
 // without calls completes, in the host and in the older copy, only through
 // the SIGURG dispatcher.
-func TestGoHost(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gohost")
+func TestGoHost(t *testing.T) { testGoHost(t, linux) }
+
+// TestWindowsGoHost is TestGoHost for a Go .exe loading a Go DLL under Wine,
+// which the Go team calls unsupported (go.dev/issue/22192) and which works:
+// here the host, too, must keep preemption across reloads.
+func TestWindowsGoHost(t *testing.T) { testGoHost(t, windows(t)) }
+
+func testGoHost(t *testing.T, p *platform) {
+	bin := filepath.Join(t.TempDir(), "gohost"+p.exe)
 	build := exec.Command("go", "build", "-o", bin, "./testdata/hosts/gohost")
+	build.Env = append(os.Environ(), append(p.buildEnv, "CGO_ENABLED=1", "CC="+p.cc[0])...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the Go host: %v\n%s", err, out)
 	}
-	l := newLib(t)
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
-	h := startHost(t, nil, bin, l.out)
+	h := startHost(t, p.hostEnv, append(p.run, bin, l.out)...)
 	h.expect("compute 5", "5001")
 	gcCompletes(t, h, "hostgc")
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -54,16 +56,19 @@ func run(m *testing.M) int {
 }
 
 // A lib is a copy of a library in testdata in a module of its own, which the
-// test edits and rebuilds.
+// test edits and rebuilds for a platform.
 type lib struct {
 	t   *testing.T
+	p   *platform
 	dir string
 	out string
 }
 
-func newLib(t *testing.T) *lib { return newLibFrom(t, "testdata/lib") }
+func newLib(t *testing.T) *lib { return newLibOn(t, linux, "testdata/lib") }
 
-func newLibFrom(t *testing.T, from string) *lib {
+func newLibFrom(t *testing.T, from string) *lib { return newLibOn(t, linux, from) }
+
+func newLibOn(t *testing.T, p *platform, from string) *lib {
 	t.Helper()
 	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join(from, "main.go"))
@@ -73,7 +78,7 @@ func newLibFrom(t *testing.T, from string) *lib {
 	if err := scaffold.Module(dir, "example.com/testlib", root, map[string][]byte{"main.go": src}); err != nil {
 		t.Fatal(err)
 	}
-	return &lib{t: t, dir: dir, out: filepath.Join(dir, "build", "libtest.so")}
+	return &lib{t: t, p: p, dir: dir, out: filepath.Join(dir, "build", "libtest"+p.ext)}
 }
 
 // edit replaces old with new in main.go, each pair once.
@@ -99,7 +104,7 @@ func (l *lib) edit(oldNew ...string) {
 // build runs hotpatch build and returns its output.
 func (l *lib) build() (string, error) {
 	cmd := exec.Command(hotpatchBin, "build", "-o", l.out, ".")
-	cmd.Dir = l.dir
+	cmd.Dir, cmd.Env = l.dir, append(os.Environ(), l.p.buildEnv...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -144,26 +149,18 @@ func (b *lockedBuffer) String() string {
 	return b.b.String()
 }
 
-var (
-	cHostOnce sync.Once
-	cHostPath string
-	cHostErr  error
-)
-
-// cHost returns the C host, compiled with cc on first use.
+// cHost returns the Linux C host, compiled with cc on first use.
 func cHost(t *testing.T) string {
 	t.Helper()
-	cHostOnce.Do(func() {
-		cHostPath = filepath.Join(binDir, "host")
-		out, err := exec.Command("cc", "-O1", "-o", cHostPath, "testdata/hosts/host.c", "-ldl", "-lpthread").CombinedOutput()
-		if err != nil {
-			cHostErr = fmt.Errorf("cc: %v\n%s", err, out)
-		}
-	})
-	if cHostErr != nil {
-		t.Fatal(cHostErr)
-	}
-	return cHostPath
+	return linux.compile(t, "host")
+}
+
+// startHost starts the C host program name (testdata/hosts/name.c) of the
+// lib's platform with args.
+func (l *lib) startHost(env []string, name string, args ...string) *host {
+	l.t.Helper()
+	argv := append(append(l.p.run[:len(l.p.run):len(l.p.run)], l.p.compile(l.t, name)), args...)
+	return startHost(l.t, append(l.p.hostEnv[:len(l.p.hostEnv):len(l.p.hostEnv)], env...), argv...)
 }
 
 func startHost(t *testing.T, env []string, argv ...string) *host {

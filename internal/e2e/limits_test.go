@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -17,9 +19,23 @@ func TestReloadLimit(t *testing.T) {
 	if out, err := exec.Command("cc", "-shared", "-fPIC", "-o", filler, "testdata/hosts/filler.c").CombinedOutput(); err != nil {
 		t.Fatalf("cc: %v\n%s", err, out)
 	}
-	l := newLib(t)
+	testReloadLimit(t, linux, []string{"-filler", filler},
+		"out of static TLS", "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=")
+}
+
+// TestWindowsReloadLimit reaches the TLS-slot limit of Go 1.26 on Windows:
+// runtimes whose TLS slot index is 64 or more share one TEB field and corrupt
+// each other (go.dev/issue/59824). The host takes TLS slots until two more Go
+// runtimes get one below 64; the second reload must be refused before it is
+// loaded.
+func TestWindowsReloadLimit(t *testing.T) {
+	testReloadLimit(t, windows(t), nil, "TLS slot 64", "go.dev/issue/59824")
+}
+
+func testReloadLimit(t *testing.T, p *platform, hostArgs []string, why ...string) {
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
-	h := startHost(t, nil, cHost(t), "-tls-spare", "2", "-filler", filler, l.out)
+	h := l.startHost(nil, "host", append(append([]string{"-tls-spare", "2"}, hostArgs...), l.out)...)
 	h.expect("compute 1", "1001")
 
 	l.setVersion(1, 2)
@@ -28,7 +44,7 @@ func TestReloadLimit(t *testing.T) {
 
 	l.setVersion(2, 3)
 	l.mustBuild()
-	h.awaitLog("out of static TLS", "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=", "Restart the process", "keeps running its current code")
+	h.awaitLog(append(why, "Restart the process", "keeps running its current code")...)
 	h.expect("compute 1", "1002")
 	h.expect("greet tls", "hello tls v2")
 
@@ -43,8 +59,14 @@ func TestReloadLimit(t *testing.T) {
 // recovers ends the process as the same panic in the unpatched code does:
 // with the panic's text and the same exit status, not a crash inside the
 // other runtime.
-func TestUnrecoveredPanic(t *testing.T) {
-	l := newLib(t)
+func TestUnrecoveredPanic(t *testing.T) { testUnrecoveredPanic(t, linux) }
+
+// TestWindowsUnrecoveredPanic is TestUnrecoveredPanic for a Windows DLL under
+// Wine.
+func TestWindowsUnrecoveredPanic(t *testing.T) { testUnrecoveredPanic(t, windows(t)) }
+
+func testUnrecoveredPanic(t *testing.T, p *platform) {
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
 	run := func(h *host) (string, int) {
 		h.stdin.Write([]byte("maypanic -1\n"))
@@ -52,12 +74,12 @@ func TestUnrecoveredPanic(t *testing.T) {
 		return h.stderr.String(), h.cmd.ProcessState.ExitCode()
 	}
 
-	plainLog, plainCode := run(startHost(t, nil, cHost(t), l.out))
+	plainLog, plainCode := run(l.startHost(nil, "host", l.out))
 	if !strings.Contains(plainLog, "panic: negative -1 in version 1") {
 		t.Fatalf("unpatched panic:\n%s", plainLog)
 	}
 
-	h := startHost(t, nil, cHost(t), l.out)
+	h := l.startHost(nil, "host", l.out)
 	l.setVersion(1, 2)
 	l.mustBuild()
 	h.await("compute 1", "1002")

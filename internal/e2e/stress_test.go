@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -11,14 +13,20 @@ import (
 // patched functions. Every result names the version that produced it, and
 // each thread checks that versions never go backwards and that every result
 // is the one its version computes.
-func TestStress(t *testing.T) {
+func TestStress(t *testing.T) { testStress(t, linux, 50) }
+
+// TestWindowsStress is TestStress under Wine, with fewer rebuilds: Windows
+// fits about 62 copies (see TestWindowsReloadLimit), and every cross build
+// and reload is slower there.
+func TestWindowsStress(t *testing.T) { testStress(t, windows(t), 25) }
+
+func testStress(t *testing.T, p *platform, reloads int) {
 	if testing.Short() {
-		t.Skip("50 rebuilds take a minute or two")
+		t.Skipf("%d rebuilds take a minute or two", reloads)
 	}
-	const reloads = 50
-	l := newLib(t)
+	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
-	h := startHost(t, nil, cHost(t), l.out)
+	h := l.startHost(nil, "host", l.out)
 	h.expect("stress-start", "started")
 	for v := 1; v <= reloads; v++ {
 		l.setVersion(v, v+1)

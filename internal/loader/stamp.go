@@ -87,7 +87,7 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(f.Name())
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := ReplaceFile(f.Name(), path); err != nil {
 		os.Remove(f.Name())
 		return err
 	}

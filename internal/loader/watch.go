@@ -14,11 +14,16 @@ import (
 // by a rename, which a watch on the file itself would lose. If file events are
 // unavailable, or forcePoll is set, or the watch breaks, it polls the stamp
 // every interval instead; failed reports why events could not be used.
+// changed is also called whenever watching starts, events or polling, since
+// a build may have been published before.
 func Watch(out string, forcePoll bool, interval time.Duration, changed func(), failed func(error)) {
 	if !forcePoll {
 		w, err := fsnotify.NewWatcher()
 		if err == nil {
 			if err = w.Add(filepath.Dir(out)); err == nil {
+				// A build published before the watch was in place
+				// raised no event.
+				changed()
 				err = watchEvents(w, StampPath(out), changed)
 			}
 			w.Close()
@@ -53,6 +58,7 @@ func watchEvents(w *fsnotify.Watcher, stamp string, changed func()) error {
 
 func poll(stamp string, interval time.Duration, changed func()) {
 	last, _ := os.Stat(stamp)
+	changed()
 	for range time.Tick(interval) {
 		fi, err := os.Stat(stamp)
 		if err != nil {

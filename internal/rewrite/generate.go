@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// Identifiers of the generated code start with _hotpatch, so that they do not
-// collide with the user's.
+// Identifiers of the generated code start with _hotpatch, and its local
+// variables with _hp, so that they neither collide with the user's names nor
+// hide them: a marked function may be called frame, f or t.
 const (
 	rtName      = "_hotpatchrt"
 	unsafeName  = "_hotpatchunsafe"
@@ -117,19 +118,19 @@ func (p *plan) writeCode(b *strings.Builder) {
 	// The caller's half runs in the copy the host loaded.
 	var params, sets, rets []string
 	for i, a := range all {
-		params = append(params, fmt.Sprintf("p%d %s", i, a.frame))
-		sets = append(sets, fmt.Sprintf("f.p%d = p%d", i, i))
+		params = append(params, fmt.Sprintf("_hpP%d %s", i, a.frame))
+		sets = append(sets, fmt.Sprintf("_hpF.p%d = _hpP%d", i, i))
 	}
 	for i := range p.results {
-		rets = append(rets, fmt.Sprintf("f.r%d", i))
+		rets = append(rets, fmt.Sprintf("_hpF.r%d", i))
 	}
-	fmt.Fprintf(b, "func _hotpatchCall_%s(t *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\tf := new(_hotpatchFrame_%s)\n", k)
+	fmt.Fprintf(b, "func _hotpatchCall_%s(_hpT *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
+	fmt.Fprintf(b, "\t_hpF := new(_hotpatchFrame_%s)\n", k)
 	for _, s := range sets {
 		fmt.Fprintf(b, "\t%s\n", s)
 	}
-	fmt.Fprintf(b, "\tt.Call(%s.Pointer(f))\n", unsafeName)
-	fmt.Fprintf(b, "\t%s.KeepAlive(f)\n", runtimeName)
+	fmt.Fprintf(b, "\t_hpT.Call(%s.Pointer(_hpF))\n", unsafeName)
+	fmt.Fprintf(b, "\t%s.KeepAlive(_hpF)\n", runtimeName)
 	if len(rets) > 0 {
 		fmt.Fprintf(b, "\treturn %s\n", strings.Join(rets, ", "))
 	} else {
@@ -138,19 +139,19 @@ func (p *plan) writeCode(b *strings.Builder) {
 	b.WriteString("}\n")
 
 	// The newer copy's half.
-	fmt.Fprintf(b, "func _hotpatchEnter_%s(frame %s.Pointer) {\n", k, unsafeName)
-	fmt.Fprintf(b, "\tf := (*_hotpatchFrame_%s)(frame)\n", k)
+	fmt.Fprintf(b, "func _hotpatchEnter_%s(_hpFrame %s.Pointer) {\n", k, unsafeName)
+	fmt.Fprintf(b, "\t_hpF := (*_hotpatchFrame_%s)(_hpFrame)\n", k)
 	var callArgs, copyBack []string
 	for i, a := range all {
-		v := fmt.Sprintf("f.p%d", i)
+		v := fmt.Sprintf("_hpF.p%d", i)
 		switch a.pass {
 		case byClonedString:
-			fmt.Fprintf(b, "\ta%d := %s.CloneString(%s)\n", i, rtName, v)
-			v = fmt.Sprintf("a%d", i)
+			fmt.Fprintf(b, "\t_hpA%d := %s.CloneString(%s)\n", i, rtName, v)
+			v = fmt.Sprintf("_hpA%d", i)
 		case byClonedSlice:
-			fmt.Fprintf(b, "\ta%d := %s.CloneSlice(%s)\n", i, rtName, v)
-			copyBack = append(copyBack, fmt.Sprintf("copy(%s, a%d)", v, i))
-			v = fmt.Sprintf("a%d", i)
+			fmt.Fprintf(b, "\t_hpA%d := %s.CloneSlice(%s)\n", i, rtName, v)
+			copyBack = append(copyBack, fmt.Sprintf("copy(%s, _hpA%d)", v, i))
+			v = fmt.Sprintf("_hpA%d", i)
 		}
 		callArgs = append(callArgs, v)
 	}
@@ -178,13 +179,13 @@ func (p *plan) writeChecked(b *strings.Builder) {
 	// final values of pointer arguments.
 	var params, argVals, argTypes, dests, rets []string
 	for i, a := range all {
-		params = append(params, fmt.Sprintf("p%d %s", i, a.frame))
-		argVals = append(argVals, fmt.Sprintf("p%d", i))
+		params = append(params, fmt.Sprintf("_hpP%d %s", i, a.frame))
+		argVals = append(argVals, fmt.Sprintf("_hpP%d", i))
 		argTypes = append(argTypes, strconv.Quote(a.typ))
 	}
 	for i := range p.results {
-		dests = append(dests, fmt.Sprintf("&r%d", i))
-		rets = append(rets, fmt.Sprintf("r%d", i))
+		dests = append(dests, fmt.Sprintf("&_hpR%d", i))
+		rets = append(rets, fmt.Sprintf("_hpR%d", i))
 	}
 	var outTypes []string
 	for _, t := range p.resultTypes {
@@ -192,33 +193,33 @@ func (p *plan) writeChecked(b *strings.Builder) {
 	}
 	for i, a := range all {
 		if a.pass == byPointer {
-			dests = append(dests, fmt.Sprintf("%s.InOut(p%d)", rtName, i))
+			dests = append(dests, fmt.Sprintf("%s.InOut(_hpP%d)", rtName, i))
 			outTypes = append(outTypes, strconv.Quote(a.typ))
 		}
 	}
 	fmt.Fprintf(b, "var _hotpatchArgTypes_%s = []string{%s}\n", k, strings.Join(argTypes, ", "))
 	fmt.Fprintf(b, "var _hotpatchOutTypes_%s = []string{%s}\n", k, strings.Join(outTypes, ", "))
-	fmt.Fprintf(b, "func _hotpatchCall_%s(t *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\tf := new(_hotpatchFrame_%s)\n", k)
+	fmt.Fprintf(b, "func _hotpatchCall_%s(_hpT *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
+	fmt.Fprintf(b, "\t_hpF := new(_hotpatchFrame_%s)\n", k)
 	for i, r := range p.results {
-		fmt.Fprintf(b, "\tvar r%d %s\n", i, r)
+		fmt.Fprintf(b, "\tvar _hpR%d %s\n", i, r)
 	}
-	fmt.Fprintf(b, "\tt.CallChecked(%s.Pointer(f), &f.Checked, &_hotpatchArgTypes_%s, []any{%s}, []any{%s})\n", unsafeName, k, strings.Join(argVals, ", "), strings.Join(dests, ", "))
-	fmt.Fprintf(b, "\t%s.KeepAlive(f)\n", runtimeName)
+	fmt.Fprintf(b, "\t_hpT.CallChecked(%s.Pointer(_hpF), &_hpF.Checked, &_hotpatchArgTypes_%s, []any{%s}, []any{%s})\n", unsafeName, k, strings.Join(argVals, ", "), strings.Join(dests, ", "))
+	fmt.Fprintf(b, "\t%s.KeepAlive(_hpF)\n", runtimeName)
 	fmt.Fprintf(b, "\treturn %s\n}\n", strings.Join(rets, ", "))
 
 	// The newer copy's half: decode into this copy's heap, run the body,
 	// encode what goes back.
-	fmt.Fprintf(b, "func _hotpatchEnter_%s(frame %s.Pointer) {\n", k, unsafeName)
-	fmt.Fprintf(b, "\tf := (*_hotpatchFrame_%s)(frame)\n", k)
-	fmt.Fprintf(b, "\td := f.Checked.Args(%s)\n", strconv.Quote(p.id))
+	fmt.Fprintf(b, "func _hotpatchEnter_%s(_hpFrame %s.Pointer) {\n", k, unsafeName)
+	fmt.Fprintf(b, "\t_hpF := (*_hotpatchFrame_%s)(_hpFrame)\n", k)
+	fmt.Fprintf(b, "\t_hpD := _hpF.Checked.Args(%s)\n", strconv.Quote(p.id))
 	var callArgs, back []string
 	for i, a := range all {
-		fmt.Fprintf(b, "\tvar a%d %s\n", i, a.frame)
-		fmt.Fprintf(b, "\td.Decode(&a%d, %s, %s)\n", i, strconv.Quote(displayName(a.name, i)), strconv.Quote(a.typ))
-		callArgs = append(callArgs, fmt.Sprintf("a%d", i))
+		fmt.Fprintf(b, "\tvar _hpA%d %s\n", i, a.frame)
+		fmt.Fprintf(b, "\t_hpD.Decode(&_hpA%d, %s, %s)\n", i, strconv.Quote(displayName(a.name, i)), strconv.Quote(a.typ))
+		callArgs = append(callArgs, fmt.Sprintf("_hpA%d", i))
 		if a.pass == byPointer {
-			back = append(back, fmt.Sprintf("a%d", i))
+			back = append(back, fmt.Sprintf("_hpA%d", i))
 		}
 	}
 	call := p.callExpr(callArgs)
@@ -227,7 +228,7 @@ func (p *plan) writeChecked(b *strings.Builder) {
 	} else {
 		fmt.Fprintf(b, "\t%s\n", call)
 	}
-	fmt.Fprintf(b, "\tf.Checked.Return(&_hotpatchOutTypes_%s, %s)\n}\n", k, strings.Join(append(rets, back...), ", "))
+	fmt.Fprintf(b, "\t_hpF.Checked.Return(&_hotpatchOutTypes_%s, %s)\n}\n", k, strings.Join(append(rets, back...), ", "))
 }
 
 // displayName is how errors name an argument: by its name, or by its

@@ -1,16 +1,15 @@
 // checked_host is the C process of the checked-mode tests: it answers
 // commands, one per line, like host.c.
-#include <dlfcn.h>
-#include <stdio.h>
+#include "portable.h"
 #include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv) {
-	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
-	if (!lib) { fprintf(stderr, "checked_host: %s\n", dlerror()); return 1; }
-	char *(*Restock)(const char *) = dlsym(lib, "Restock");
-	char *(*Label)(const char *) = dlsym(lib, "Label");
-	long long (*AddGold)(long long) = dlsym(lib, "AddGold");
+	void *lib = lib_open(argv[1], 1);
+	if (!lib) { fprintf(stderr, "checked_host: %s: %s\n", argv[1], lib_error()); return 1; }
+	char *(*Restock)(const char *) = (char *(*)(const char *))lib_sym(lib, "Restock");
+	char *(*Label)(const char *) = (char *(*)(const char *))lib_sym(lib, "Label");
+	long long (*AddGold)(long long) = (long long (*)(long long))lib_sym(lib, "AddGold");
 	if (!Restock || !Label || !AddGold) { fprintf(stderr, "checked_host: missing symbols\n"); return 1; }
 	char line[1024], word[64], arg[900];
 	setvbuf(stdout, NULL, _IOLBF, 0);

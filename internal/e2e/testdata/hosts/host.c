@@ -1,21 +1,20 @@
 // host is the C process of the end-to-end tests. It loads the test library,
 // as a game loads a mod, and answers one command per line on stdin with one
 // line on stdout, so that a test can drive it while it rebuilds the library.
+// It builds with cc for Linux and with mingw-w64 for Windows.
 //
-//	host [-tls-spare K -filler F.so] [-also LIBRARY2] LIBRARY
+//	host [-tls-spare K [-filler F.so]] [-also LIBRARY2] LIBRARY
 //
-// With -tls-spare, the host first uses up glibc's static TLS with copies of
-// the filler library until only K more Go libraries fit, so that a test
-// reaches the reload limit after K-1 reloads instead of about 213.
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <pthread.h>
+// With -tls-spare, the host first uses up the room for Go runtimes until only
+// K more Go libraries fit, so that a test reaches the reload limit after K-1
+// reloads instead of about 213 (Linux) or 62 (Windows). On Linux that room is
+// glibc's static TLS, which copies of the filler library use up; on Windows it
+// is the TLS slots below 64, which the host takes with TlsAlloc.
+#include "portable.h"
 #include <stdatomic.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static long long (*Compute)(long long);
 static long long (*Compute2)(long long);
@@ -32,8 +31,8 @@ static long long (*Sum3)(long long, long long, long long);
 static int (*DivMod)(int, int);
 
 static void *sym(void *lib, const char *name) {
-	void *p = dlsym(lib, name);
-	if (!p) { fprintf(stderr, "host: %s\n", dlerror()); exit(1); }
+	void *p = lib_sym(lib, name);
+	if (!p) { fprintf(stderr, "host: %s: %s\n", name, lib_error()); exit(1); }
 	return p;
 }
 
@@ -44,8 +43,8 @@ static atomic_int stop_stress;
 static atomic_long calls, bad, regress;
 static atomic_int maxversion;
 
-static void *stress(void *arg) {
-	long long x = (long long)(long)arg;
+static THREAD_FN stress(void *arg) {
+	long long x = (long long)(intptr_t)arg;
 	int last = 0, lastg = 0;
 	char buf[64];
 	while (!atomic_load(&stop_stress)) {
@@ -65,9 +64,19 @@ static void *stress(void *arg) {
 		while (v > m && !atomic_compare_exchange_weak(&maxversion, &m, (int)v)) {}
 		atomic_fetch_add(&calls, 1);
 	}
-	return NULL;
+	return 0;
 }
 
+#ifdef _WIN32
+// useTLSSlots takes TLS slots until only spare more Go runtimes get one below
+// 64, the last index that Go 1.26 can use safely (go.dev/issue/59824).
+static void useTLSSlots(int spare) {
+	DWORD i;
+	while ((i = TlsAlloc()) != TLS_OUT_OF_INDEXES && i < (DWORD)(64 - spare)) {}
+	if (i != TLS_OUT_OF_INDEXES) TlsFree(i);
+	fprintf(stderr, "host: took TLS slots up to %lu, left %d\n", (unsigned long)i, spare);
+}
+#else
 // fillStaticTLS loads copies of filler, each taking 8 bytes of static TLS like
 // a Go library, until only spare more fit.
 static void fillStaticTLS(const char *filler, int spare) {
@@ -81,7 +90,7 @@ static void fillStaticTLS(const char *filler, int spare) {
 			snprintf(path, sizeof path, "%s.%d", filler, n);
 			char cmd[8300];
 			snprintf(cmd, sizeof cmd, "cp '%s' '%s'", filler, path);
-			if (system(cmd) != 0 || !dlopen(path, RTLD_NOW | RTLD_LOCAL)) break;
+			if (system(cmd) != 0 || !lib_open(path, 0)) break;
 		}
 		if (write(fd[1], &n, sizeof n) != sizeof n) _exit(1);
 		_exit(0);
@@ -91,10 +100,11 @@ static void fillStaticTLS(const char *filler, int spare) {
 	waitpid(pid, NULL, 0);
 	for (int n = 0; n < fit - spare; n++) {
 		snprintf(path, sizeof path, "%s.%d", filler, n);
-		if (!dlopen(path, RTLD_NOW | RTLD_LOCAL)) { fprintf(stderr, "host: %s\n", dlerror()); exit(1); }
+		if (!lib_open(path, 0)) { fprintf(stderr, "host: %s\n", lib_error()); exit(1); }
 	}
 	fprintf(stderr, "host: static TLS has room for %d libraries, left %d\n", fit, spare);
 }
+#endif
 
 int main(int argc, char **argv) {
 	int spare = -1;
@@ -105,14 +115,26 @@ int main(int argc, char **argv) {
 		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
 		else if (!strcmp(argv[i], "-also")) also = argv[i + 1];
 	}
-	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K -filler F.so] [-also LIBRARY2] LIBRARY\n"); return 2; }
+	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2] LIBRARY\n"); return 2; }
+#ifdef _WIN32
+	(void)filler;
+#else
 	if (spare >= 0 && filler) fillStaticTLS(filler, spare);
-	void *lib = dlopen(argv[i], RTLD_NOW | RTLD_GLOBAL);
-	if (!lib) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+#endif
+	void *lib = lib_open(argv[i], 1);
+	if (!lib) { fprintf(stderr, "host: %s: %s\n", argv[i], lib_error()); return 1; }
 	Compute = sym(lib, "Compute");
+#ifdef _WIN32
+	// The slots go after the library's runtime, and the system DLLs it
+	// brings, have taken theirs.
+	if (spare > 0) {
+		Compute(0);
+		useTLSSlots(spare - 1);
+	}
+#endif
 	if (also) {
-		void *lib2 = dlopen(also, RTLD_NOW | RTLD_LOCAL);
-		if (!lib2) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+		void *lib2 = lib_open(also, 0);
+		if (!lib2) { fprintf(stderr, "host: %s: %s\n", also, lib_error()); return 1; }
 		Compute2 = sym(lib2, "Compute");
 	}
 	Greet = sym(lib, "Greet");
@@ -127,7 +149,7 @@ int main(int argc, char **argv) {
 	Sum3 = sym(lib, "Sum3");
 	DivMod = sym(lib, "DivMod");
 
-	pthread_t threads[THREADS];
+	thread_t threads[THREADS];
 	char line[1024], word[64], arg[900];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof line, stdin)) {
@@ -165,11 +187,11 @@ int main(int argc, char **argv) {
 			printf("%d\n", DivMod(a, b));
 		} else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
 		else if (!strcmp(word, "stress-start")) {
-			for (long t = 0; t < THREADS; t++) pthread_create(&threads[t], NULL, stress, (void *)(t + 1));
+			for (int t = 0; t < THREADS; t++) thread_start(&threads[t], stress, (void *)(intptr_t)(t + 1));
 			printf("started\n");
 		} else if (!strcmp(word, "stress-stop")) {
 			atomic_store(&stop_stress, 1);
-			for (int t = 0; t < THREADS; t++) pthread_join(threads[t], NULL);
+			for (int t = 0; t < THREADS; t++) thread_join(threads[t]);
 			printf("calls=%ld bad=%ld regress=%ld maxversion=%d\n", atomic_load(&calls), atomic_load(&bad), atomic_load(&regress), atomic_load(&maxversion));
 		} else if (!strcmp(word, "quit")) return 0;
 		else printf("unknown command %s\n", word);

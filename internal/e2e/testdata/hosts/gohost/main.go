@@ -1,17 +1,18 @@
 // gohost is the Go process of the end-to-end tests: a Go program that loads
-// the test library with dlopen and answers commands, one per line, like
+// the test library with dlopen (LoadLibrary on Windows) and answers commands, one per line, like
 // host.c. Its own runtime is one more Go runtime in the process, whose
 // preemption the SIGURG dispatcher must keep working.
 package main
 
 /*
-#cgo LDFLAGS: -ldl
-#include <dlfcn.h>
+#cgo linux LDFLAGS: -ldl
+#cgo CFLAGS: -I${SRCDIR}/..
 #include <stdlib.h>
+#include "portable.h"
 
-static void* open_lib(const char* path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
-static const char* open_error(void) { return dlerror(); }
-static void* sym(void* lib, const char* name) { return dlsym(lib, name); }
+static void* open_lib(const char* path) { return lib_open(path, 0); }
+static const char* open_error(void) { return lib_error(); }
+static void* sym(void* lib, const char* name) { return lib_sym(lib, name); }
 static long long call_ll_ll(void* f, long long x) { return ((long long (*)(long long))f)(x); }
 static long long call_ll(void* f) { return ((long long (*)(void))f)(); }
 */

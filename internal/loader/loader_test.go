@@ -1,0 +1,209 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// These tests run natively on Linux and, in CI, as Windows processes under
+// Wine (GOOS=windows go test, through .ci/wine/go_windows_amd64_exec).
+
+// deadPID is above the largest process id of Linux (2^22) and of Windows
+// as used in practice, so no running process has it.
+const deadPID = 1<<22 + 1
+
+// tempDir is t.TempDir with a cleanup that works under Wine 8. In Go 1.26,
+// os.RemoveAll on Windows deletes through NtSetInformationFile with
+// FileDispositionInformationEx, which Wine 8 fails with "Invalid function"
+// (ERROR_INVALID_FUNCTION), a status Go does not fall back from; os.Remove
+// uses DeleteFileW and RemoveDirectoryW, which work.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "hotpatch-loader-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeTree(dir) })
+	return dir
+}
+
+func removeTree(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			removeTree(filepath.Join(dir, e.Name()))
+		} else {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	os.Remove(dir)
+}
+
+func writeFile(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(data), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCopyPath(t *testing.T) {
+	out := filepath.Join(tempDir(t), "libgame.dll")
+	p := CopyPath(out, 42, 3)
+	if want := filepath.Join(filepath.Dir(out), ".hotpatch", "libgame.hotpatch-42-3.dll"); p != want {
+		t.Errorf("CopyPath = %s, want %s", p, want)
+	}
+	if !IsCopyPath(p) {
+		t.Errorf("IsCopyPath(%s) = false", p)
+	}
+	for _, other := range []string{out, filepath.Join(filepath.Dir(out), "libgame.hotpatch-42-3.dll")} {
+		if IsCopyPath(other) {
+			t.Errorf("IsCopyPath(%s) = true", other)
+		}
+	}
+	if IsPatchCopy() {
+		t.Error("IsPatchCopy is true in a test binary")
+	}
+}
+
+func TestProcessAlive(t *testing.T) {
+	if !processAlive(os.Getpid()) {
+		t.Error("this process is not alive")
+	}
+	if processAlive(deadPID) {
+		t.Errorf("process %d is alive", deadPID)
+	}
+}
+
+func TestStamp(t *testing.T) {
+	out := filepath.Join(tempDir(t), "lib.so")
+	if _, err := ReadStamp(out); !errors.Is(err, ErrNoStamp) {
+		t.Fatalf("ReadStamp before any build: %v, want ErrNoStamp", err)
+	}
+	writeFile(t, out, "library hotpatch_v1_attach")
+	s, err := StampFile(out, "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteStamp(out, s); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadStamp(out); err != nil || got != s {
+		t.Fatalf("ReadStamp = %+v, %v; want %+v", got, err, s)
+	}
+	writeFile(t, StampPath(out), "{not json")
+	if _, err := ReadStamp(out); err == nil {
+		t.Fatal("a corrupt stamp was read")
+	}
+}
+
+func TestCopyVerified(t *testing.T) {
+	dir := tempDir(t)
+	out := filepath.Join(dir, "lib.so")
+	writeFile(t, out, "library hotpatch_v1_attach")
+	s, err := StampFile(out, "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := CopyPath(out, os.Getpid(), 1)
+	if err := CopyVerified(out, dst, s, "hotpatch_v1_attach"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(dst); err != nil || string(data) != "library hotpatch_v1_attach" {
+		t.Fatalf("copy holds %q, %v", data, err)
+	}
+	if err := CopyVerified(out, dst, s, "hotpatch_v1_attach"); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("copying over an existing copy: %v, want fs.ErrExist", err)
+	}
+	other := CopyPath(out, os.Getpid(), 2)
+	if err := CopyVerified(out, other, s, "hotpatch_v1_call"); err == nil {
+		t.Error("a file without the symbol was copied")
+	}
+	s.CRC32C++
+	if err := CopyVerified(out, other, s); !errors.Is(err, ErrMismatch) {
+		t.Errorf("a file that does not match its stamp: %v, want ErrMismatch", err)
+	}
+	if _, err := os.Stat(other); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed copy left %s behind", other)
+	}
+}
+
+func TestRemoveStaleCopies(t *testing.T) {
+	out := filepath.Join(tempDir(t), "libgame.so")
+	stale := CopyPath(out, deadPID, 1)
+	own := CopyPath(out, os.Getpid(), 1)
+	replaced := replacedPath(out, 1)
+	foreign := filepath.Join(filepath.Dir(stale), "libother.hotpatch-1-1.so")
+	for _, f := range []string{stale, own, replaced, foreign} {
+		writeFile(t, f, "x")
+	}
+	n, err := RemoveStaleCopies(out)
+	if err != nil || n != 2 {
+		t.Fatalf("RemoveStaleCopies = %d, %v; want 2 files", n, err)
+	}
+	for f, want := range map[string]bool{stale: false, replaced: false, own: true, foreign: true} {
+		if _, err := os.Stat(f); (err == nil) != want {
+			t.Errorf("%s: exists=%v, want %v", f, err == nil, want)
+		}
+	}
+}
+
+func TestReplaceFile(t *testing.T) {
+	dir := tempDir(t)
+	out := filepath.Join(dir, "lib.so")
+	writeFile(t, out, "old")
+	for i := 0; i < 3; i++ {
+		src := filepath.Join(dir, fmt.Sprintf("new%d", i))
+		writeFile(t, src, src)
+		if err := ReplaceFile(src, out); err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := os.ReadFile(out); string(data) != src {
+			t.Fatalf("%s holds %q, want %q", out, data, src)
+		}
+	}
+}
+
+// TestWatch checks both ways of watching. Watch reports a change as soon as
+// it watches, since a build may have been published before (a build published
+// while the watch was being set up was once missed under Wine), and then
+// every new stamp.
+func TestWatch(t *testing.T) {
+	for _, forcePoll := range []bool{false, true} {
+		t.Run(fmt.Sprintf("poll=%v", forcePoll), func(t *testing.T) {
+			out := filepath.Join(tempDir(t), "lib.so")
+			changed := make(chan struct{}, 100)
+			failed := make(chan error, 1)
+			go Watch(out, forcePoll, 20*time.Millisecond, func() { changed <- struct{}{} }, func(err error) { failed <- err })
+			await := func(what string) {
+				t.Helper()
+				select {
+				case <-changed:
+				case err := <-failed:
+					t.Fatalf("file events failed: %v", err)
+				case <-time.After(30 * time.Second):
+					t.Fatalf("no change reported %s", what)
+				}
+			}
+			await("when the watch started")
+			for i := 0; i < 3; i++ {
+				if err := WriteStamp(out, Stamp{Build: fmt.Sprint(i)}); err != nil {
+					t.Fatal(err)
+				}
+				await(fmt.Sprintf("for stamp %d", i))
+				// Events may come in pairs (create, then write).
+				time.Sleep(50 * time.Millisecond)
+				for len(changed) > 0 {
+					<-changed
+				}
+			}
+		})
+	}
+}
