@@ -4,7 +4,7 @@ package rt
 #include <stdint.h>
 #include <stdlib.h>
 
-typedef char* (*hp_call_fn)(int, void*);
+typedef void (*hp_call_fn)(int, void*);
 
 // hp_header is the start of every frame; see Header.
 struct hp_header {
@@ -17,7 +17,7 @@ struct hp_header {
 // runtime.cgocall, and crosses into the newer copy.
 static void hp_trampoline(void* frame) {
 	struct hp_header* h = frame;
-	h->panicked = ((hp_call_fn)h->call)(h->index, frame);
+	((hp_call_fn)h->call)(h->index, frame);
 }
 
 static void* hp_trampoline_ptr(void) { return (void*)hp_trampoline; }

@@ -23,12 +23,15 @@ func hotpatch_v1_attach(rootLog unsafe.Pointer, level C.int) *C.char {
 	return C.CString(attach(rootLog, int(level)))
 }
 
+// hotpatch_v1_call runs the function at index on frame, and leaves a panic,
+// if any, in the frame's Header. It returns nothing: cgo checks every pointer
+// that an exported function returns, on every call.
+//
 //export hotpatch_v1_call
-func hotpatch_v1_call(index C.int, frame unsafe.Pointer) *C.char {
+func hotpatch_v1_call(index C.int, frame unsafe.Pointer) {
 	if msg := enter(int(index), frame); msg != "" {
-		return C.CString(msg)
+		(*Header)(frame).panicked = C.CString(msg)
 	}
-	return nil
 }
 
 //export hotpatch_v1_start

@@ -33,6 +33,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -46,10 +48,14 @@ var libFS embed.FS
 func main() {
 	out := flag.String("o", "", "also write the report to this Markdown file")
 	samples := flag.Int("samples", 10, "reloads measured per latency figure")
+	only := flag.String("only", "", "measure only these figures, such as 2,4 (default: all)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
-	r, err := run(*samples)
+	want := func(figure int) bool {
+		return *only == "" || slices.Contains(strings.Split(*only, ","), strconv.Itoa(figure))
+	}
+	r, err := run(*samples, want)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -46,7 +46,8 @@ func percentile(xs []float64, p float64) float64 {
 	return s[i]
 }
 
-func run(samples int) (*results, error) {
+// run measures the figures that want selects (all, if it selects none).
+func run(samples int, want func(figure int) bool) (*results, error) {
 	r := &results{}
 	m, err := newModule()
 	if err != nil {
@@ -57,18 +58,22 @@ func run(samples int) (*results, error) {
 	if _, err := m.build(m.out); err != nil {
 		return nil, err
 	}
-	if err := r.buildCost(m); err != nil {
-		return nil, err
-	}
-	if _, err := m.build(m.out); err != nil {
-		return nil, err
+	if want(5) {
+		if err := r.buildCost(m); err != nil {
+			return nil, err
+		}
+		if _, err := m.build(m.out); err != nil {
+			return nil, err
+		}
 	}
 	lib, err := open(m.out)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.unpatchedCall(lib); err != nil {
-		return nil, err
+	if want(1) {
+		if err := r.unpatchedCall(lib); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.setVersion(m.version + 1); err != nil {
 		return nil, err
@@ -79,15 +84,23 @@ func run(samples int) (*results, error) {
 	if err := awaitVersion(lib, m.version); err != nil {
 		return nil, err
 	}
-	if err := r.patchedCall(lib, m); err != nil {
-		return nil, err
+	if want(2) {
+		if err := r.patchedCall(lib, m); err != nil {
+			return nil, err
+		}
 	}
-	r.checkedCall(lib)
-	if err := r.reloadLatency(lib, m, samples); err != nil {
-		return nil, err
+	if want(3) {
+		r.checkedCall(lib)
 	}
-	if err := r.staticTLS(m); err != nil {
-		return nil, err
+	if want(4) {
+		if err := r.reloadLatency(lib, m, samples); err != nil {
+			return nil, err
+		}
+	}
+	if want(6) {
+		if err := r.staticTLS(m); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -16,6 +16,7 @@ const (
 	rtName      = "_hotpatchrt"
 	unsafeName  = "_hotpatchunsafe"
 	runtimeName = "_hotpatchruntime"
+	syncName    = "_hotpatchsync"
 )
 
 // generate returns the file with its edits and the generated code.
@@ -25,7 +26,14 @@ func (f *fileRewrite) generate(file *ast.File) []byte {
 	// the overlay's temporary file.
 	pkg := f.fset.Position(file.Package)
 	f.edits = append(f.edits, edit{off: pkg.Offset, text: fmt.Sprintf("/*line %s:%d:%d*/", abs, pkg.Line, pkg.Column)})
-	f.insert(file.Name.End(), fmt.Sprintf("; import (%s %q; %s \"unsafe\"; %s \"runtime\")", rtName, RuntimePath, unsafeName, runtimeName))
+	imports := fmt.Sprintf("%s %q; %s \"unsafe\"; %s \"runtime\"", rtName, RuntimePath, unsafeName, runtimeName)
+	for _, p := range f.plans {
+		if p.mode != Checked {
+			imports += fmt.Sprintf("; %s \"sync\"", syncName) // frame pools
+			break
+		}
+	}
+	f.insert(file.Name.End(), "; import ("+imports+")")
 	var tail strings.Builder
 	for _, p := range f.plans {
 		f.insert(p.body+1, p.dispatch())
@@ -115,22 +123,33 @@ func (p *plan) writeCode(b *strings.Builder) {
 	b.WriteString(" }\n")
 	p.writeSlot(b)
 
-	// The caller's half runs in the copy the host loaded.
-	var params, sets, rets []string
+	// The caller's half runs in the copy the host loaded. Its frames come
+	// from a pool: a frame must live on the heap (see rt.Target.Call), and
+	// allocating one for every call cost more than the rest of the call's
+	// overhead together. A frame goes back to the pool cleared, so that it
+	// keeps none of the caller's values alive.
+	var params, sets, rets, results []string
 	for i, a := range all {
 		params = append(params, fmt.Sprintf("_hpP%d %s", i, a.frame))
 		sets = append(sets, fmt.Sprintf("_hpF.p%d = _hpP%d", i, i))
 	}
 	for i := range p.results {
-		rets = append(rets, fmt.Sprintf("_hpF.r%d", i))
+		rets = append(rets, fmt.Sprintf("_hpR%d", i))
+		results = append(results, fmt.Sprintf("_hpF.r%d", i))
 	}
+	fmt.Fprintf(b, "var _hotpatchFrames_%s = %s.Pool{New: func() any { return new(_hotpatchFrame_%s) }}\n", k, syncName, k)
 	fmt.Fprintf(b, "func _hotpatchCall_%s(_hpT *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\t_hpF := new(_hotpatchFrame_%s)\n", k)
+	fmt.Fprintf(b, "\t_hpF := _hotpatchFrames_%s.Get().(*_hotpatchFrame_%s)\n", k, k)
 	for _, s := range sets {
 		fmt.Fprintf(b, "\t%s\n", s)
 	}
 	fmt.Fprintf(b, "\t_hpT.Call(%s.Pointer(_hpF))\n", unsafeName)
 	fmt.Fprintf(b, "\t%s.KeepAlive(_hpF)\n", runtimeName)
+	if len(rets) > 0 {
+		fmt.Fprintf(b, "\t%s := %s\n", strings.Join(rets, ", "), strings.Join(results, ", "))
+	}
+	fmt.Fprintf(b, "\t*_hpF = _hotpatchFrame_%s{}\n", k)
+	fmt.Fprintf(b, "\t_hotpatchFrames_%s.Put(_hpF)\n", k)
 	if len(rets) > 0 {
 		fmt.Fprintf(b, "\treturn %s\n", strings.Join(rets, ", "))
 	} else {
@@ -156,8 +175,8 @@ func (p *plan) writeCode(b *strings.Builder) {
 		callArgs = append(callArgs, v)
 	}
 	call := p.callExpr(callArgs)
-	if len(rets) > 0 {
-		fmt.Fprintf(b, "\t%s = %s\n", strings.Join(rets, ", "), call)
+	if len(results) > 0 {
+		fmt.Fprintf(b, "\t%s = %s\n", strings.Join(results, ", "), call)
 	} else {
 		fmt.Fprintf(b, "\t%s\n", call)
 	}
