@@ -207,3 +207,20 @@ func TestWatch(t *testing.T) {
 		})
 	}
 }
+
+// TestSymbolScan finds a name wherever the chunks that CopyVerified reads cut
+// it.
+func TestSymbolScan(t *testing.T) {
+	data := []byte("....hotpatch_v1_call....")
+	for cut := 0; cut <= len(data); cut++ {
+		for cut2 := cut; cut2 <= len(data); cut2++ {
+			s := newSymbolScan([]string{"hotpatch_v1_call", "hotpatch_v1_attach"})
+			s.add(data[:cut])
+			s.add(data[cut:cut2])
+			s.add(data[cut2:])
+			if got := s.missing(); got != "hotpatch_v1_attach" {
+				t.Fatalf("chunks %q %q %q: missing %q, want hotpatch_v1_attach", data[:cut], data[cut:cut2], data[cut2:], got)
+			}
+		}
+	}
+}
