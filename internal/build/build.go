@@ -162,7 +162,8 @@ func writeOverlay(dir string, files map[string][]byte) (string, error) {
 // compiling it. The marked functions' signatures rarely need C types, so each
 // marked package is first checked from its own files with cgo faked, against
 // the export data of its imports; only a package whose marked signatures then
-// hold unknown types is loaded again with cgo.
+// hold unknown types is loaded again with cgo. The imports of the main package
+// are loaded while go list walks the dependencies (importPrefetch).
 func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]byte, funcs []rewrite.Func, mainDir, mainName string, err error) {
 	cfg := &packages.Config{
 		Context:    ctx,
@@ -171,6 +172,7 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
+	prefetch := prefetchImports(ctx, cfg, a.Dir, a.Package)
 	roots, err := packages.Load(cfg, a.Package)
 	if err != nil {
 		return nil, nil, "", "", fmt.Errorf("loading %s: %w", a.Package, err)
@@ -199,7 +201,11 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 	overlay = map[string][]byte{}
 	var errs []error
 	for _, p := range marked {
-		files, fs, err := rewriteFast(ctx, cfg, p, sizes)
+		var pf *importPrefetch
+		if p == root {
+			pf = prefetch
+		}
+		files, fs, err := rewriteFast(ctx, cfg, p, sizes, pf)
 		if errors.Is(err, rewrite.ErrUnknownTypes) {
 			files, fs, err = rewriteWithCgo(ctx, cfg, p, sizes)
 		}
@@ -221,26 +227,18 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 // rewriteFast type-checks p from its files, with cgo faked, against the
 // export data of its imports. Errors of the check itself are left for go
 // build to report.
-func rewriteFast(ctx context.Context, cfg *packages.Config, p *packages.Package, sizes types.Sizes) (map[string][]byte, []rewrite.Func, error) {
+func rewriteFast(ctx context.Context, cfg *packages.Config, p *packages.Package, sizes types.Sizes, prefetched *importPrefetch) (map[string][]byte, []rewrite.Func, error) {
 	var paths []string
 	for path := range p.Imports {
 		if path != "C" && path != "unsafe" {
 			paths = append(paths, path)
 		}
 	}
-	imported := map[string]*types.Package{"unsafe": types.Unsafe}
-	if len(paths) > 0 {
-		c := *cfg
-		c.Mode = packages.NeedName | packages.NeedTypes
-		deps, err := packages.Load(&c, paths...)
-		if err != nil {
+	imported, ok := prefetched.result(paths)
+	if !ok {
+		var err error
+		if imported, err = loadImports(ctx, cfg, paths); err != nil {
 			return nil, nil, err
-		}
-		if err := packageErrors(deps); err != nil {
-			return nil, nil, err
-		}
-		for _, d := range deps {
-			imported[d.PkgPath] = d.Types
 		}
 	}
 	fset := token.NewFileSet()

@@ -1,0 +1,117 @@
+package build
+
+import (
+	"context"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// loadImports loads the types of the packages paths from their export data,
+// with one go list run.
+func loadImports(ctx context.Context, cfg *packages.Config, paths []string) (map[string]*types.Package, error) {
+	imported := map[string]*types.Package{"unsafe": types.Unsafe}
+	if len(paths) == 0 {
+		return imported, nil
+	}
+	c := *cfg
+	c.Context = ctx
+	c.Mode = packages.NeedName | packages.NeedTypes
+	deps, err := packages.Load(&c, paths...)
+	if err != nil {
+		return nil, err
+	}
+	if err := packageErrors(deps); err != nil {
+		return nil, err
+	}
+	for _, d := range deps {
+		imported[d.PkgPath] = d.Types
+	}
+	return imported, nil
+}
+
+// An importPrefetch loads the types of the imports of the main package's
+// files while go list walks the library's dependencies. In most libraries the
+// main package is the only one that marks functions, and these are the
+// imports its check needs: the two go list runs of a build then overlap
+// instead of following each other.
+type importPrefetch struct {
+	done     chan struct{}
+	imported map[string]*types.Package
+	err      error
+}
+
+// prefetchImports starts loading the imports of the Go files in dir, or
+// returns nil if pkg does not name a directory.
+func prefetchImports(ctx context.Context, cfg *packages.Config, dir, pkg string) *importPrefetch {
+	if !(filepath.IsAbs(pkg) || pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../")) || strings.Contains(pkg, "...") {
+		return nil
+	}
+	if !filepath.IsAbs(pkg) {
+		pkg = filepath.Join(dir, pkg)
+	}
+	paths, err := importsOfDir(pkg)
+	if err != nil {
+		return nil
+	}
+	p := &importPrefetch{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.imported, p.err = loadImports(ctx, cfg, paths)
+	}()
+	return p
+}
+
+// result returns the prefetched types if they hold every one of paths.
+func (p *importPrefetch) result(paths []string) (map[string]*types.Package, bool) {
+	if p == nil {
+		return nil, false
+	}
+	<-p.done
+	if p.err != nil {
+		return nil, false
+	}
+	for _, path := range paths {
+		if p.imported[path] == nil {
+			return nil, false
+		}
+	}
+	return p.imported, true
+}
+
+// importsOfDir returns what the non-test Go files in dir import, whatever
+// their build constraints, except C and unsafe.
+func importsOfDir(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	fset := token.NewFileSet()
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
+		if err != nil {
+			return nil, err
+		}
+		for _, imp := range f.Imports {
+			if path, err := strconv.Unquote(imp.Path.Value); err == nil && path != "C" && path != "unsafe" && !slices.Contains(paths, path) {
+				paths = append(paths, path)
+			}
+		}
+	}
+	return paths, nil
+}
