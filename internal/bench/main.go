@@ -21,6 +21,8 @@ static void* sym(void* lib, const char* name) { return dlsym(lib, name); }
 static long long call_n(void* f, long long n) { return ((long long (*)(long long))f)(n); }
 static long long call_n_fp(void* f, long long n, void* fp) { return ((long long (*)(long long, void*))f)(n, fp); }
 static int call_int(void* f) { return ((int (*)(void))f)(); }
+static long long call_int_ll(void* f, int v) { return ((long long (*)(int))f)(v); }
+static void call_void_n(void* f, long long n) { ((void (*)(long long))f)(n); }
 */
 import "C"
 
@@ -36,6 +38,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/hotpatch-go/hotpatch/internal/build"
@@ -103,7 +106,16 @@ func (l *library) benchWith(name string, n int64, p unsafe.Pointer) float64 {
 	return float64(C.call_n_fp(l.sym(name), C.longlong(n), p)) / float64(n)
 }
 
+// run calls the exported function name, which returns nothing, with n.
+func (l *library) run(name string, n int64) { C.call_void_n(l.sym(name), C.longlong(n)) }
+
 func (l *library) version() int { return int(C.call_int(l.sym("HPVersion"))) }
+
+// firstSeen returns when version v of the benchmark library first answered
+// a call.
+func (l *library) firstSeen(v int) time.Time {
+	return time.Unix(0, int64(C.call_int_ll(l.sym("HPFirstSeen"), C.int(v))))
+}
 
 // module is the benchmark library's module, which run edits and rebuilds.
 type module struct {

@@ -13,6 +13,7 @@ static long long call_add(void* f, long long a, long long b) {
 import "C"
 
 import (
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -47,10 +48,40 @@ var payload = Payload{Name: "player-one", Values: []int64{1, 2, 3, 4, 5, 6, 7, 8
 
 var sink int64
 
+// firstSeen[v] is when a call of a marked function first ran the body of
+// version v, in Unix nanoseconds, on whichever thread made the call: the end
+// of the reload to version v.
+var firstSeen [1 << 12]atomic.Int64
+
+// observe calls a marked function, records when its version first answered,
+// and returns the version.
+func observe() int32 {
+	v := currentVersion()
+	if seen := &firstSeen[int(v)%len(firstSeen)]; seen.Load() == 0 {
+		seen.CompareAndSwap(0, time.Now().UnixNano())
+	}
+	return v
+}
+
 // HPVersion returns the version that answers a call of a marked function.
 //
 //export HPVersion
-func HPVersion() C.int { return C.int(currentVersion()) }
+func HPVersion() C.int { return C.int(observe()) }
+
+// HPFirstSeen returns when version v first answered a call, in Unix
+// nanoseconds, or 0.
+//
+//export HPFirstSeen
+func HPFirstSeen(v C.int) C.longlong { return C.longlong(firstSeen[int(v)%len(firstSeen)].Load()) }
+
+// BenchObserve calls a marked function n times, as a busy host thread.
+//
+//export BenchObserve
+func BenchObserve(n C.longlong) {
+	for i := C.longlong(0); i < n; i++ {
+		observe()
+	}
+}
 
 // HPAdd is the exported function that the cross-runtime baseline calls.
 //
