@@ -31,6 +31,10 @@ type figure struct {
 type results struct {
 	figures []figure
 	details []string
+
+	// reloadRSS and reloadThreads are what each idle reload added to the
+	// process, in KB and threads.
+	reloadRSS, reloadThreads []float64
 }
 
 func (r *results) add(f figure) {
@@ -93,12 +97,15 @@ func run(samples int, want func(figure int) bool) (*results, error) {
 	if want(3) {
 		r.checkedCall(lib)
 	}
-	if want(4) {
+	if want(4) || want(6) {
 		if err := r.reloadLatency(lib, m, samples); err != nil {
 			return nil, err
 		}
 	}
 	if want(6) {
+		if err := r.copyCost(m); err != nil {
+			return nil, err
+		}
 		if err := r.staticTLS(m); err != nil {
 			return nil, err
 		}
@@ -297,8 +304,7 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 			target:   4,
 		})
 		if !busy {
-			r.details = append(r.details,
-				fmt.Sprintf("Memory per reload (idle, %d reloads): median %+.1f MB of RSS and %+.0f threads; the baseline loads in the same run add their own runtimes too.", len(rss), median(rss)/1024, median(threads)))
+			r.reloadRSS, r.reloadThreads = rss, threads
 		}
 		return nil
 	}
@@ -428,6 +434,43 @@ func compileAndLink(path string) (compile, link float64, err error) {
 		}
 	}
 	return compile, link, nil
+}
+
+// copyCost: the memory and threads that a reload added, against loading a
+// copy of a plain build of the same library (no hotpatch runtime) by hand:
+// what any Go runtime costs.
+func (r *results) copyCost(m *module) error {
+	plain := filepath.Join(m.dir, "plain", "libplain.so")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", plain, ".")
+	cmd.Dir = m.dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	var rss, threads []float64
+	for i := range len(r.reloadRSS) {
+		path := filepath.Join(m.dir, "plain", fmt.Sprintf("libplain-%d.so", i))
+		if err := copyFile(plain, path); err != nil {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+		rss0, th0 := procStatus()
+		l, err := open(path)
+		if err != nil {
+			return err
+		}
+		l.version() // waits for the copy's runtime to initialise
+		time.Sleep(200 * time.Millisecond)
+		rss1, th1 := procStatus()
+		rss, threads = append(rss, rss1-rss0), append(threads, th1-th0)
+	}
+	r.add(figure{
+		name:     "6. Memory per reload",
+		measured: fmt.Sprintf("%+.1f MB RSS, %+.0f threads", median(r.reloadRSS)/1024, median(r.reloadThreads)),
+		baseline: fmt.Sprintf("%+.1f MB RSS, %+.0f threads, a copy of a plain build of the same library loaded by hand", median(rss)/1024, median(threads)),
+		ratio:    median(r.reloadRSS) / median(rss),
+		note:     fmt.Sprintf("medians of %d reloads and %d plain loads; every copy is a Go runtime, which starts its own threads and can never be unloaded", len(r.reloadRSS), len(rss)),
+	})
+	return nil
 }
 
 // staticTLS counts how many 8-byte static TLS blocks, the size a Go library
