@@ -23,6 +23,7 @@ static long long call_n_fp(void* f, long long n, void* fp) { return ((long long 
 static int call_int(void* f) { return ((int (*)(void))f)(); }
 static long long call_int_ll(void* f, int v) { return ((long long (*)(int))f)(v); }
 static void call_void_n(void* f, long long n) { ((void (*)(long long))f)(n); }
+static long long call_ss(void* f, const char* a, const char* b) { return ((long long (*)(const char*, const char*))f)(a, b); }
 */
 import "C"
 
@@ -104,6 +105,19 @@ func (l *library) bench(name string, n int64) float64 {
 // benchWith is bench for a function that also takes a pointer.
 func (l *library) benchWith(name string, n int64, p unsafe.Pointer) float64 {
 	return float64(C.call_n_fp(l.sym(name), C.longlong(n), p)) / float64(n)
+}
+
+// loadInside makes the library copy src to dst, load dst and call it, from
+// its own Go code, and returns how long that took.
+func (l *library) loadInside(src, dst string) (time.Duration, error) {
+	csrc, cdst := C.CString(src), C.CString(dst)
+	defer C.free(unsafe.Pointer(csrc))
+	defer C.free(unsafe.Pointer(cdst))
+	ns := int64(C.call_ss(l.sym("HPLoadInside"), csrc, cdst))
+	if ns < 0 {
+		return 0, fmt.Errorf("the library could not load %s", dst)
+	}
+	return time.Duration(ns), nil
 }
 
 // run calls the exported function name, which returns nothing, with n.

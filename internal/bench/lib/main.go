@@ -4,15 +4,26 @@
 package main
 
 /*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
 #include <stdint.h>
 
 static long long call_add(void* f, long long a, long long b) {
 	return ((long long (*)(long long, long long))f)(a, b);
 }
+
+static int open_and_call(const char* path) {
+	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) return -1;
+	int (*version)(void) = (int (*)(void))dlsym(lib, "HPVersion");
+	return version ? version() : -1;
+}
 */
 import "C"
 
 import (
+	"io"
+	"os"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -73,6 +84,33 @@ func HPVersion() C.int { return C.int(observe()) }
 //
 //export HPFirstSeen
 func HPFirstSeen(v C.int) C.longlong { return C.longlong(firstSeen[int(v)%len(firstSeen)].Load()) }
+
+// HPLoadInside copies src to dst, loads dst and calls it, from Go code of
+// this library: the reload baseline, taken inside this runtime, which the
+// patcher shares, rather than in the harness's. It returns the time taken in
+// nanoseconds, or -1.
+//
+//export HPLoadInside
+func HPLoadInside(src, dst *C.char) C.longlong {
+	start := time.Now()
+	in, err := os.Open(C.GoString(src))
+	if err != nil {
+		return -1
+	}
+	defer in.Close()
+	out, err := os.OpenFile(C.GoString(dst), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return -1
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err != nil || cerr != nil {
+		return -1
+	}
+	if C.open_and_call(dst) < 0 {
+		return -1
+	}
+	return C.longlong(time.Since(start).Nanoseconds())
+}
 
 // BenchObserve calls a marked function n times, as a busy host thread.
 //
