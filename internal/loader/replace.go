@@ -15,7 +15,8 @@ import (
 const replacedMarker = ".replaced-"
 
 // Windows refuses, for a moment, to rename a file that another process is
-// reading, such as a patcher copying the build output or reading its stamp.
+// reading, such as a patcher copying the build output or reading its stamp:
+// there, ReplaceFile tries again for up to two seconds.
 const (
 	replaceTries = 100
 	replaceDelay = 20 * time.Millisecond
@@ -27,7 +28,8 @@ const (
 // lets it be renamed: there, such a dst is first moved aside into the copy
 // folder, where RemoveStaleCopies deletes it once no process has it loaded any
 // more. A rebuild never fails because a process runs the library. Elsewhere a
-// rename replaces a loaded library safely, and nothing is moved aside.
+// rename replaces a loaded library safely: nothing is moved aside, and a
+// failed rename is an error at once.
 func ReplaceFile(src, dst string) error {
 	var err error
 	for try := 0; try < replaceTries; try++ {
@@ -38,7 +40,7 @@ func ReplaceFile(src, dst string) error {
 			return nil
 		}
 		if runtime.GOOS != "windows" {
-			continue
+			break
 		}
 		if _, statErr := os.Stat(dst); statErr != nil {
 			continue // dst is not in the way
@@ -48,6 +50,7 @@ func ReplaceFile(src, dst string) error {
 			if err = os.Rename(src, dst); err == nil {
 				return nil
 			}
+			os.Rename(aside, dst) // put the old one back
 		}
 	}
 	return fmt.Errorf("replacing %s: %w", dst, err)
