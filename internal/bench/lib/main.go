@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package main is the library that the benchmark harness loads: the same
 // function marked and unmarked, a checked function, and loops that time them
 // from inside the library, in Go, as a user's code would call them.
