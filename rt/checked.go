@@ -15,6 +15,7 @@ import "C"
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"github.com/hotpatch-go/hotpatch"
@@ -25,17 +26,29 @@ import (
 // through MessagePack. Each side decodes what it receives into values of its
 // own heap, so the two garbage collectors never share memory.
 //
-// The caller's copy fills in the arguments; the newer copy fills in the
-// results, in C memory that the caller frees. Type names travel as pointers
-// to each side's static data, which lives as long as the process, so that a
-// decoding error can name the types on both sides.
+// The caller's copy fills in the arguments and lends a buffer of its own heap
+// for the results; the newer copy encodes the results into it, or into C
+// memory that the caller frees when they do not fit. Type names travel as
+// pointers to each side's static data, which lives as long as the process,
+// and are read only to word an error.
 type Checked struct {
 	in      []byte
 	inTypes *[]string
-	out     unsafe.Pointer // C memory
+	out     unsafe.Pointer // the caller's buffer, or C memory if outC
+	outCap  int            // room in the caller's buffer
 	outLen  int
+	outC    bool
 	outSide unsafe.Pointer // *[]string in the newer copy's static data
 }
+
+// resultRoom is the size of the buffer that a checked call lends for its
+// results: enough for most values, so that no C memory is needed.
+const resultRoom = 4 << 10
+
+var (
+	argBuffers    = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	resultBuffers = sync.Pool{New: func() any { b := make([]byte, resultRoom); return &b }}
+)
 
 // CallChecked runs the target of a checked function. args are the arguments,
 // in order; a pointer argument is encoded as its pointee. results are
@@ -43,34 +56,44 @@ type Checked struct {
 // which the newer copy's final values of the pointees are decoded (in-out).
 // types names the argument types, for errors.
 func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, args []any, results []any) {
-	var buf bytes.Buffer
+	in := argBuffers.Get().(*bytes.Buffer)
+	in.Reset()
 	enc := msgpack.GetEncoder()
-	enc.Reset(&buf)
+	enc.Reset(in)
 	for i, a := range args {
 		if err := enc.Encode(a); err != nil {
 			msgpack.PutEncoder(enc)
-			panic(t.decodeError(fmt.Sprintf("argument %d of type %s cannot be encoded: %v", i+1, typeOf(*types, i), err)))
+			panic(t.decodeError(fmt.Sprintf("argument %d of type %s cannot be encoded: %v", i+1, typeOf(types, i), err)))
 		}
 	}
 	msgpack.PutEncoder(enc)
-	c.in, c.inTypes = buf.Bytes(), types
+	room := resultBuffers.Get().(*[]byte)
+	c.in, c.inTypes = in.Bytes(), types
+	c.out, c.outCap = unsafe.Pointer(&(*room)[0]), len(*room)
 	t.Call(frame)
-	out := C.GoBytes(c.out, C.int(c.outLen))
-	C.free(c.out)
-	c.out = nil
-	var theirs []string
-	if c.outSide != nil {
-		theirs = cloneStrings(*(*[]string)(c.outSide))
+	var out []byte
+	if c.outC {
+		out = C.GoBytes(c.out, C.int(c.outLen))
+		C.free(c.out)
+	} else {
+		out = (*room)[:c.outLen]
 	}
-	dec := msgpack.NewDecoder(bytes.NewReader(out))
-	for i, r := range results {
-		if r == nil {
+	theirs := (*[]string)(c.outSide)
+	*c = Checked{}
+	argBuffers.Put(in)
+	r := bytes.NewReader(out)
+	dec := msgpack.GetDecoder()
+	dec.Reset(r)
+	for i, res := range results {
+		if res == nil {
 			continue
 		}
-		if err := dec.Decode(r); err != nil {
-			panic(t.decodeError(fmt.Sprintf("result %d: build %s sent %s, which does not decode into %T: %v", i+1, t.build, typeOf(theirs, i), r, err)))
+		if err := dec.Decode(res); err != nil {
+			panic(t.decodeError(fmt.Sprintf("result %d: build %s sent %s, which does not decode into %T: %v", i+1, t.build, typeOf(theirs, i), res, err)))
 		}
 	}
+	msgpack.PutDecoder(dec)
+	resultBuffers.Put(room)
 }
 
 func (t *Target) decodeError(msg string) *hotpatch.PanicError {
@@ -89,19 +112,16 @@ func InOut[T any](p *T) any {
 // Args decodes the arguments of a checked call in the newer copy. It copies
 // them into this copy's heap first: the encoded bytes belong to the caller.
 func (c *Checked) Args(id string) *Args {
-	in := bytes.Clone(c.in)
-	var theirs []string
-	if c.inTypes != nil {
-		theirs = cloneStrings(*c.inTypes)
-	}
-	return &Args{dec: msgpack.NewDecoder(bytes.NewReader(in)), id: id, theirs: theirs}
+	dec := msgpack.GetDecoder()
+	dec.Reset(bytes.NewReader(bytes.Clone(c.in)))
+	return &Args{dec: dec, id: id, theirs: c.inTypes}
 }
 
 // Args is the decoder of a checked call's arguments.
 type Args struct {
 	dec    *msgpack.Decoder
 	id     string
-	theirs []string
+	theirs *[]string // the caller's type names, in its static data
 	i      int
 }
 
@@ -117,39 +137,44 @@ func (a *Args) Decode(v any, name, typ string) {
 	a.i++
 }
 
+// Done ends the decoding, once every argument is decoded.
+func (a *Args) Done() {
+	msgpack.PutDecoder(a.dec)
+	a.dec = nil
+}
+
 // Return encodes the results, and the final values of the pointer
-// arguments, for the caller. types names them in this copy.
+// arguments, for the caller: into the caller's buffer if they fit, or else
+// into C memory. types names them in this copy.
 func (c *Checked) Return(types *[]string, vals ...any) {
-	var buf bytes.Buffer
+	buf := argBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
 	enc := msgpack.GetEncoder()
-	enc.Reset(&buf)
-	defer msgpack.PutEncoder(enc)
+	enc.Reset(buf)
 	for i, v := range vals {
 		if err := enc.Encode(v); err != nil {
-			panic(fmt.Sprintf("hotpatch: result %d of type %s cannot be encoded: %v", i+1, typeOf(*types, i), err))
+			msgpack.PutEncoder(enc)
+			panic(fmt.Sprintf("hotpatch: result %d of type %s cannot be encoded: %v", i+1, typeOf(types, i), err))
 		}
 	}
+	msgpack.PutEncoder(enc)
 	b := buf.Bytes()
-	var p unsafe.Pointer
-	if len(b) > 0 {
-		p = unsafe.Pointer(&b[0])
+	if len(b) <= c.outCap {
+		// Bytes, not pointers: the caller's buffer may take them.
+		copy(unsafe.Slice((*byte)(c.out), c.outCap), b)
+	} else {
+		c.out, c.outC = C.hp_copy_to_c(unsafe.Pointer(&b[0]), C.size_t(len(b))), true
 	}
-	c.out = C.hp_copy_to_c(p, C.size_t(len(b)))
 	c.outLen = len(b)
 	c.outSide = unsafe.Pointer(types)
+	argBuffers.Put(buf)
 }
 
-func cloneStrings(s []string) []string {
-	c := make([]string, len(s))
-	for i, v := range s {
-		c[i] = CloneString(v)
-	}
-	return c
-}
-
-func typeOf(types []string, i int) string {
-	if i < len(types) {
-		return types[i]
+// typeOf names the i-th type in types, which may be the other copy's static
+// data: the name is only formatted into a message, which copies it.
+func typeOf(types *[]string, i int) string {
+	if types != nil && i < len(*types) {
+		return (*types)[i]
 	}
 	return "a value"
 }

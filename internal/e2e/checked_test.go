@@ -17,12 +17,17 @@ func checkedScenario(t *testing.T, l *lib, h *host) {
 	h.expect("restock hi", "v1 restocked ann | owner=ann gold=0 "+sword+" [potion-v1 tags=hi attrs= pos=1,2]")
 	h.expect("gold 5", "5")
 	h.expect("label x", "v1 label x")
+	h.expect("pad 10", "101")
 
 	// Version 2 adds a field to Item and reorders Point's fields.
 	l.setVersion(1, 2)
 	l.edit("	Pos   Point\n}", "	Pos   Point\n	Weight float64\n}", "	X, Y int", "	Y, X int")
 	l.mustBuild()
 	h.await("label x", "v2 label x")
+	// Results in the buffer that the caller lends, and larger ones, which
+	// come back through C memory.
+	h.expect("pad 10", "102")
+	h.expect("pad 100000", "1000002")
 	h.expect("restock hi", "v2 restocked ann | owner=ann gold=5 "+sword+" [potion-v2 tags=hi attrs= pos=2,4]")
 	// The receiver is in-out: the new body's change reaches the caller's
 	// inventory.

@@ -241,6 +241,7 @@ func (p *plan) writeChecked(b *strings.Builder) {
 			back = append(back, fmt.Sprintf("_hpA%d", i))
 		}
 	}
+	b.WriteString("\t_hpD.Done()\n")
 	call := p.callExpr(callArgs)
 	if len(rets) > 0 {
 		fmt.Fprintf(b, "\t%s := %s\n", strings.Join(rets, ", "), call)

@@ -55,6 +55,12 @@ func (inv *Inventory) addGold(n int64) int64 {
 //hotpatch:func checked
 func label(v string) string { return fmt.Sprintf("v%d label %s", version, v) }
 
+// pad returns n bytes: results larger than the buffer the caller lends
+// (4 KB) come back through C memory instead.
+//
+//hotpatch:func checked
+func pad(n int64) []byte { return []byte(strings.Repeat(fmt.Sprint(version), int(n))) }
+
 var inventory = Inventory{Owner: "ann", Items: []Item{{Name: "sword", Tags: []string{"a", "b"}, Attrs: map[string]int{"dmg": 3}, Pos: Point{1, 2}}}}
 
 func describe(inv Inventory) string {
@@ -96,6 +102,18 @@ func Label(v *C.char) (out *C.char) {
 		}
 	}()
 	return C.CString(label(C.GoString(v)))
+}
+
+// Pad returns the length of pad(n) times 10, plus the version its last byte
+// names.
+//
+//export Pad
+func Pad(n C.longlong) C.longlong {
+	b := pad(int64(n))
+	if len(b) == 0 {
+		return 0
+	}
+	return C.longlong(len(b)*10 + int(b[len(b)-1]-'0'))
 }
 
 func main() {}

@@ -10,7 +10,8 @@ int main(int argc, char **argv) {
 	char *(*Restock)(const char *) = (char *(*)(const char *))lib_sym(lib, "Restock");
 	char *(*Label)(const char *) = (char *(*)(const char *))lib_sym(lib, "Label");
 	long long (*AddGold)(long long) = (long long (*)(long long))lib_sym(lib, "AddGold");
-	if (!Restock || !Label || !AddGold) { fprintf(stderr, "checked_host: missing symbols\n"); return 1; }
+	long long (*Pad)(long long) = (long long (*)(long long))lib_sym(lib, "Pad");
+	if (!Restock || !Label || !AddGold || !Pad) { fprintf(stderr, "checked_host: missing symbols\n"); return 1; }
 	char line[1024], word[64], arg[900];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof line, stdin)) {
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
 		if (!strcmp(word, "restock")) s = Restock(arg);
 		else if (!strcmp(word, "label")) s = Label(arg);
 		else if (!strcmp(word, "gold")) { printf("%lld\n", AddGold(atoll(arg))); continue; }
+		else if (!strcmp(word, "pad")) { printf("%lld\n", Pad(atoll(arg))); continue; }
 		else if (!strcmp(word, "quit")) return 0;
 		else { printf("unknown command %s\n", word); continue; }
 		printf("%s\n", s);

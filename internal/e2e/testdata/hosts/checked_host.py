@@ -7,8 +7,9 @@ lib = ctypes.CDLL(sys.argv[1])
 for name in ("Restock", "Label"):
     getattr(lib, name).restype = ctypes.c_void_p
     getattr(lib, name).argtypes = [ctypes.c_char_p]
-lib.AddGold.restype = ctypes.c_longlong
-lib.AddGold.argtypes = [ctypes.c_longlong]
+for name in ("AddGold", "Pad"):
+    getattr(lib, name).restype = ctypes.c_longlong
+    getattr(lib, name).argtypes = [ctypes.c_longlong]
 libc = ctypes.CDLL(None)
 libc.free.argtypes = [ctypes.c_void_p]
 
@@ -27,6 +28,8 @@ for line in sys.stdin:
         out = text(lib.Label(arg.encode()))
     elif word == "gold":
         out = lib.AddGold(int(arg))
+    elif word == "pad":
+        out = lib.Pad(int(arg))
     elif word == "quit":
         break
     else:
