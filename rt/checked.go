@@ -32,13 +32,13 @@ import (
 // pointers to each side's static data, which lives as long as the process,
 // and are read only to word an error.
 type Checked struct {
-	in      []byte
-	inTypes *[]string
-	out     unsafe.Pointer // the caller's buffer, or C memory if outC
-	outCap  int            // room in the caller's buffer
-	outLen  int
-	outC    bool
-	outSide unsafe.Pointer // *[]string in the newer copy's static data
+	in       []byte
+	inTypes  *[]string
+	out      unsafe.Pointer // the caller's buffer, or C memory if outC
+	outCap   int            // room in the caller's buffer
+	outLen   int
+	outC     bool
+	outTypes unsafe.Pointer // *[]string in the newer copy's static data
 }
 
 // resultRoom is the size of the buffer that a checked call lends for its
@@ -46,7 +46,7 @@ type Checked struct {
 const resultRoom = 4 << 10
 
 var (
-	argBuffers    = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	resultBuffers = sync.Pool{New: func() any { b := make([]byte, resultRoom); return &b }}
 )
 
@@ -56,7 +56,7 @@ var (
 // which the newer copy's final values of the pointees are decoded (in-out).
 // types names the argument types, for errors.
 func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, args []any, results []any) {
-	in := argBuffers.Get().(*bytes.Buffer)
+	in := encodeBuffers.Get().(*bytes.Buffer)
 	in.Reset()
 	enc := msgpack.GetEncoder()
 	enc.Reset(in)
@@ -78,9 +78,9 @@ func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, 
 	} else {
 		out = (*room)[:c.outLen]
 	}
-	theirs := (*[]string)(c.outSide)
+	theirs := (*[]string)(c.outTypes)
 	*c = Checked{}
-	argBuffers.Put(in)
+	encodeBuffers.Put(in)
 	r := bytes.NewReader(out)
 	dec := msgpack.GetDecoder()
 	dec.Reset(r)
@@ -147,7 +147,7 @@ func (a *Args) Done() {
 // arguments, for the caller: into the caller's buffer if they fit, or else
 // into C memory. types names them in this copy.
 func (c *Checked) Return(types *[]string, vals ...any) {
-	buf := argBuffers.Get().(*bytes.Buffer)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	enc := msgpack.GetEncoder()
 	enc.Reset(buf)
@@ -163,11 +163,15 @@ func (c *Checked) Return(types *[]string, vals ...any) {
 		// Bytes, not pointers: the caller's buffer may take them.
 		copy(unsafe.Slice((*byte)(c.out), c.outCap), b)
 	} else {
-		c.out, c.outC = C.hp_copy_to_c(unsafe.Pointer(&b[0]), C.size_t(len(b))), true
+		p := C.hp_copy_to_c(unsafe.Pointer(&b[0]), C.size_t(len(b)))
+		if p == nil {
+			panic(fmt.Sprintf("hotpatch: out of C memory for %d bytes of results", len(b)))
+		}
+		c.out, c.outC = p, true
 	}
 	c.outLen = len(b)
-	c.outSide = unsafe.Pointer(types)
-	argBuffers.Put(buf)
+	c.outTypes = unsafe.Pointer(types)
+	encodeBuffers.Put(buf)
 }
 
 // typeOf names the i-th type in types, which may be the other copy's static

@@ -29,6 +29,10 @@ type library struct {
 var errStaticTLS = fmt.Errorf("%w: the process is out of static TLS, which glibc reserves for about 214 Go libraries; "+
 	"start it with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 to allow about 660 copies", errCopyLimit)
 
+// roomForCopy reports whether the process can take another copy. glibc's
+// static TLS is not known until dlopen tries (see errStaticTLS).
+func roomForCopy() error { return nil }
+
 // dlopen loads the library at path as a new copy, with its own Go runtime.
 // The copy's Go initialisation goes on in the background; the first call of an
 // exported function waits for it.

@@ -13,12 +13,19 @@ static DWORD hp_next_tls_index(void) {
 }
 
 static void* hp_symbol(HMODULE h, const char* name) { return (void*)GetProcAddress(h, name); }
+
+// hp_load loads a library, and its error in the same call: GetLastError
+// belongs to the thread, which may run other code between two cgo calls.
+static HMODULE hp_load(const WCHAR* path, DWORD* err) {
+	HMODULE h = LoadLibraryW(path);
+	*err = h ? 0 : GetLastError();
+	return h;
+}
 */
 import "C"
 
 import (
 	"fmt"
-	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -38,27 +45,33 @@ type library struct {
 // pc for runtime.cgocallback"). See https://go.dev/issue/59824.
 const tlsSlots = 64
 
-// dlopen loads the library at path as a new copy, with its own Go runtime,
-// unless that runtime's TLS slot would be past the limit. The copy's Go
-// initialisation goes on in the background; the first call of an exported
-// function waits for it.
-func dlopen(path string) (*library, error) {
-	// A probe, not a reservation: another thread may take the slot first,
-	// but a Go host or another Go DLL loading at the same moment is rare.
-	if next := C.hp_next_tls_index(); next >= tlsSlots {
-		return nil, fmt.Errorf("LoadLibraryW %s: refused: the new copy's Go runtime would get TLS slot %d, and Go runtimes from slot %d up corrupt each other (go.dev/issue/59824): %w",
-			path, int64(next), tlsSlots, errCopyLimit)
+// roomForCopy reports whether the process can take another copy: whether the
+// TLS slot that the copy's runtime would get is below the limit. It is a
+// probe, not a reservation: another thread may take the slot first, but a Go
+// host or another Go DLL loading at the same moment is rare.
+func roomForCopy() error {
+	switch next := C.hp_next_tls_index(); {
+	case next == C.TLS_OUT_OF_INDEXES:
+		return fmt.Errorf("the process has no TLS slot left: %w", errCopyLimit)
+	case next >= tlsSlots:
+		return fmt.Errorf("the new copy's Go runtime would get TLS slot %d, and Go runtimes from slot %d up corrupt each other (go.dev/issue/59824): %w",
+			int64(next), tlsSlots, errCopyLimit)
 	}
+	return nil
+}
+
+// dlopen loads the library at path as a new copy, with its own Go runtime.
+// The copy's Go initialisation goes on in the background; the first call of
+// an exported function waits for it.
+func dlopen(path string) (*library, error) {
 	wpath, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return nil, fmt.Errorf("LoadLibraryW %s: %w", path, err)
 	}
-	// GetLastError belongs to the calling thread.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	h := C.LoadLibraryW((*C.WCHAR)(unsafe.Pointer(wpath)))
+	var code C.DWORD
+	h := C.hp_load((*C.WCHAR)(unsafe.Pointer(wpath)), &code)
 	if h == nil {
-		return nil, fmt.Errorf("LoadLibraryW %s: %w", path, windows.Errno(C.GetLastError()))
+		return nil, fmt.Errorf("LoadLibraryW %s: %w", path, windows.Errno(code))
 	}
 	return &library{handle: h, Path: path}, nil
 }

@@ -10,6 +10,6 @@
 //
 // Calls cross from the original copy to the newest through a C function
 // pointer into the newest copy's exported hotpatch_v1_call. The arguments
-// travel in a frame on the caller's stack; see Target.Call for the rules that
-// keep the two garbage collectors apart.
+// travel in a frame on the caller's heap, taken from a pool; see Target.Call
+// for the rules that keep the two garbage collectors apart.
 package rt

@@ -1,8 +1,8 @@
 package rt
 
 // The C ABI between copies. Every copy exports these symbols; the original
-// copy finds a new copy's with dlsym on that copy's handle, and the libraries
-// are linked with -Bsymbolic, so each copy's code binds to its own.
+// copy finds a new copy's with dlsym (GetProcAddress on Windows) on that
+// copy's handle, so each copy's code binds to its own.
 //
 // The preamble of a file with //export may only declare, so the C helpers are
 // in the other files of this package.
@@ -15,8 +15,9 @@ import "C"
 import "unsafe"
 
 // protocol is the version of this ABI. A copy with another version is not
-// patched in.
-const protocol = 1
+// patched in. 2: hotpatch_v1_call returns nothing and leaves a panic in the
+// frame's Header; Checked carries a buffer that the caller lends.
+const protocol = 2
 
 //export hotpatch_v1_attach
 func hotpatch_v1_attach(rootLog unsafe.Pointer, level C.int) *C.char {

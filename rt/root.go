@@ -181,6 +181,9 @@ func (p *patcher) reload() {
 
 // load copies the build output, loads the copy and attaches it.
 func (p *patcher) load(stamp loader.Stamp) (*library, *description, error) {
+	if err := roomForCopy(); err != nil {
+		return nil, nil, err
+	}
 	// Another copy of the library that the host loaded itself, from another
 	// path, runs a patcher of its own in this process: skip the names it
 	// took.

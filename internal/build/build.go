@@ -120,7 +120,8 @@ func headerPath(lib string) string { return strings.TrimSuffix(lib, filepath.Ext
 // publish renames the new library over the output, then writes its stamp.
 // Processes that loaded the old file keep it: a rename replaces the name, not
 // the file (on Windows, the loaded file is moved aside first; see
-// loader.ReplaceFile). They load the new build only once the stamp names it.
+// loader.ReplaceLibrary). They load the new build only once the stamp names
+// it.
 func publish(tmp, out, id string) error {
 	if err := os.Rename(headerPath(tmp), headerPath(out)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -129,7 +130,7 @@ func publish(tmp, out, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := loader.ReplaceFile(tmp, out); err != nil {
+	if err := loader.ReplaceLibrary(tmp, out); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("publishing the build: %w", err)
 	}

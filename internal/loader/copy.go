@@ -36,7 +36,7 @@ const copyBufferSize = 64 << 10
 // handler cannot safely be adopted, since no call into it can tell when it is
 // ready.
 func CopyVerified(src, dst string, want Stamp, symbols ...string) (err error) {
-	in, err := os.Open(src)
+	in, err := openShared(src)
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func TestRemoveStaleCopies(t *testing.T) {
 	out := filepath.Join(tempDir(t), "libgame.so")
 	stale := CopyPath(out, deadPID, 1)
 	own := CopyPath(out, os.Getpid(), 1)
-	replaced := replacedPath(out, 1)
+	replaced := movedAsidePath(out, 1)
 	foreign := filepath.Join(filepath.Dir(stale), "libother.hotpatch-1-1.so")
 	for _, f := range []string{stale, own, replaced, foreign} {
 		writeFile(t, f, "x")

@@ -29,8 +29,8 @@ func CopyPath(out string, pid, seq int) string {
 }
 
 // RemoveStaleCopies removes the copies of out that processes which have ended
-// left behind, and the outputs that ReplaceFile moved aside and no process
-// has loaded any more. It returns how many files it removed.
+// left behind, and the libraries that ReplaceLibrary moved aside and no
+// process has loaded any more. It returns how many files it removed.
 //
 // A process keeps its own copies until it ends. Removing a loaded copy would
 // let the file system give its inode number to the next copy, and the dynamic
@@ -50,8 +50,8 @@ func RemoveStaleCopies(out string) (int, error) {
 	prefix := stem + copyMarker
 	removed := 0
 	for _, e := range entries {
-		if name := e.Name(); strings.HasPrefix(name, stem+replacedMarker) && strings.HasSuffix(name, ext) {
-			// An output that a rebuild moved aside: Windows refuses to
+		if name := e.Name(); strings.HasPrefix(name, stem+movedAsideMarker) && strings.HasSuffix(name, ext) {
+			// A library that a rebuild moved aside: Windows refuses to
 			// delete it while a process still has it loaded.
 			if os.Remove(filepath.Join(dir, name)) == nil {
 				removed++

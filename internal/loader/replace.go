@@ -10,27 +10,32 @@ import (
 	"time"
 )
 
-// replacedMarker names a build output that ReplaceFile moved aside because a
-// process had it loaded: libgame.replaced-1764000000000000000.dll.
-const replacedMarker = ".replaced-"
+// movedAsideMarker names a library that ReplaceLibrary moved aside because a
+// process had it loaded: libgame.moved-aside-1764000000000000000.dll.
+const movedAsideMarker = ".moved-aside-"
 
-// Windows refuses, for a moment, to rename a file that another process is
-// reading, such as a patcher copying the build output or reading its stamp:
-// there, ReplaceFile tries again for up to two seconds.
+// Windows refuses, for a moment, to rename a file that another process holds
+// open without FILE_SHARE_DELETE: there, a rename is tried again for up to two
+// seconds. The patcher's own reads share deletion (openShared).
 const (
 	replaceTries = 100
 	replaceDelay = 20 * time.Millisecond
 )
 
 // ReplaceFile renames src over dst.
+func ReplaceFile(src, dst string) error { return replace(src, dst, false) }
+
+// ReplaceLibrary renames src over dst, a library that processes may have
+// loaded.
 //
 // Windows refuses to replace or delete a DLL that a process has loaded, but
-// lets it be renamed: there, such a dst is first moved aside into the copy
-// folder, where RemoveStaleCopies deletes it once no process has it loaded any
-// more. A rebuild never fails because a process runs the library. Elsewhere a
-// rename replaces a loaded library safely: nothing is moved aside, and a
-// failed rename is an error at once.
-func ReplaceFile(src, dst string) error {
+// lets it be renamed: there, dst is first moved aside into the copy folder,
+// where RemoveStaleCopies deletes it once no process has it loaded any more.
+// A rebuild never fails because a process runs the library. Elsewhere a
+// rename replaces a loaded library safely, and nothing is moved aside.
+func ReplaceLibrary(src, dst string) error { return replace(src, dst, true) }
+
+func replace(src, dst string, library bool) error {
 	var err error
 	for try := 0; try < replaceTries; try++ {
 		if try > 0 {
@@ -40,24 +45,29 @@ func ReplaceFile(src, dst string) error {
 			return nil
 		}
 		if runtime.GOOS != "windows" {
-			break
+			break // a failed rename is an error at once
+		}
+		if !library {
+			continue
 		}
 		if _, statErr := os.Stat(dst); statErr != nil {
 			continue // dst is not in the way
 		}
-		aside := replacedPath(dst, time.Now().UnixNano())
+		aside := movedAsidePath(dst, time.Now().UnixNano())
 		if os.MkdirAll(filepath.Dir(aside), 0o755) == nil && os.Rename(dst, aside) == nil {
 			if err = os.Rename(src, dst); err == nil {
 				return nil
 			}
-			os.Rename(aside, dst) // put the old one back
+			// Put the old library back; if that fails too, the next try
+			// finds nothing in the way.
+			os.Rename(aside, dst)
 		}
 	}
 	return fmt.Errorf("replacing %s: %w", dst, err)
 }
 
-func replacedPath(out string, n int64) string {
+func movedAsidePath(out string, n int64) string {
 	ext := filepath.Ext(out)
 	stem := strings.TrimSuffix(filepath.Base(out), ext)
-	return filepath.Join(filepath.Dir(out), copyDirName, stem+replacedMarker+strconv.FormatInt(n, 10)+ext)
+	return filepath.Join(filepath.Dir(out), copyDirName, stem+movedAsideMarker+strconv.FormatInt(n, 10)+ext)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -37,13 +38,13 @@ func TestReplaceLoadedDLL(t *testing.T) {
 
 	src := filepath.Join(dir, "new.dll")
 	writeFile(t, src, "new build")
-	if err := ReplaceFile(src, out); err != nil {
+	if err := ReplaceLibrary(src, out); err != nil {
 		t.Fatalf("replacing a loaded DLL: %v", err)
 	}
 	if data, _ := os.ReadFile(out); string(data) != "new build" {
 		t.Fatalf("%s holds %d bytes, not the new build", out, len(data))
 	}
-	aside, _ := filepath.Glob(filepath.Join(dir, ".hotpatch", "libgame.replaced-*.dll"))
+	aside, _ := filepath.Glob(filepath.Join(dir, ".hotpatch", "libgame.moved-aside-*.dll"))
 	if len(aside) != 1 {
 		t.Fatalf("moved aside: %v, want one file", aside)
 	}
@@ -57,5 +58,40 @@ func TestReplaceLoadedDLL(t *testing.T) {
 	}
 	if _, err := os.Stat(aside[0]); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s is still there", aside[0])
+	}
+}
+
+// TestReplaceWhileRead publishes a build while a patcher copies the previous
+// one, which openShared opened: the library is moved aside at once. Then a
+// stamp while a patcher reads the previous one: Windows (and Wine) refuse to
+// rename over an open file, even one opened with FILE_SHARE_DELETE, so the
+// rename is tried again until the reader is done.
+func TestReplaceWhileRead(t *testing.T) {
+	dir := tempDir(t)
+	for _, c := range []struct {
+		name    string
+		replace func(src, dst string) error
+		hold    time.Duration
+	}{
+		{"libgame.dll", ReplaceLibrary, time.Minute},
+		{"libgame.dll.hotpatch", ReplaceFile, 300 * time.Millisecond},
+	} {
+		out := filepath.Join(dir, c.name)
+		writeFile(t, out, "old")
+		f, err := openShared(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(c.hold, func() { f.Close() })
+		src := filepath.Join(dir, "new")
+		writeFile(t, src, "new "+c.name)
+		if err := c.replace(src, out); err != nil {
+			t.Fatalf("replacing %s while it is read: %v", c.name, err)
+		}
+		timer.Stop()
+		f.Close()
+		if data, _ := os.ReadFile(out); string(data) != "new "+c.name {
+			t.Fatalf("%s holds %q", out, data)
+		}
 	}
 }

@@ -60,7 +60,7 @@ var ErrNoStamp = errors.New("no hotpatch stamp")
 
 // ReadStamp reads the stamp of the build output out.
 func ReadStamp(out string) (Stamp, error) {
-	data, err := os.ReadFile(StampPath(out))
+	data, err := readShared(StampPath(out))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Stamp{}, fmt.Errorf("%s: %w", StampPath(out), ErrNoStamp)
 	}
@@ -92,4 +92,14 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// readShared reads the file at path with openShared.
+func readShared(path string) ([]byte, error) {
+	f, err := openShared(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
