@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -173,7 +174,12 @@ func analyze(ctx context.Context, a *Args, env []string) (overlay map[string][]b
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
-	prefetch := prefetchImports(ctx, cfg, a.Dir, a.Package)
+	// The prefetch is abandoned, and its go list stopped, when analyze
+	// returns without it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cfg.Context = ctx
+	prefetch := prefetchImports(ctx, cfg, targetContext(env, a), a.Dir, a.Package)
 	roots, err := packages.Load(cfg, a.Package)
 	if err != nil {
 		return nil, nil, "", "", fmt.Errorf("loading %s: %w", a.Package, err)
@@ -312,4 +318,14 @@ func packageErrors(pkgs []*packages.Package) error {
 		return nil
 	}
 	return &loadError{errs}
+}
+
+// targetContext returns the build context that decides which files go build
+// builds for env and a's tags.
+func targetContext(env []string, a *Args) *build.Context {
+	c := build.Default
+	c.GOOS, c.GOARCH = targetOS(env), targetArch(env)
+	c.CgoEnabled = true
+	c.BuildTags = append([]string{"hotpatch"}, a.Tags...)
+	return &c
 }

@@ -2,8 +2,11 @@ package build
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -14,13 +17,22 @@ var crossCompilers = map[string]struct{ cc, pkg string }{
 	"windows/386":   {"i686-w64-mingw32-gcc", "gcc-mingw-w64-i686"},
 }
 
+// supportedOS are the systems a hot-patchable library can be built for.
+// darwin builds, but is untested (README.md).
+var supportedOS = []string{"linux", "windows", "darwin"}
+
 // buildEnv returns the environment of go build and of the analysis. A
 // c-shared library needs cgo, which go build turns off when it cross-compiles,
 // and cgo needs a C compiler for the target: for Windows from Linux, mingw-w64,
-// found on PATH when CC does not name one.
+// found on PATH when CC does not name one. Settings made with go env -w count
+// as the go command counts them.
 func buildEnv(environ []string) ([]string, error) {
-	env := append(environ[:len(environ):len(environ)], "CGO_ENABLED=1")
+	env := append(goEnvFile(environ), environ...)
+	env = append(env, "CGO_ENABLED=1")
 	goos, goarch := targetOS(env), targetArch(env)
+	if !slices.Contains(supportedOS, goos) {
+		return nil, fmt.Errorf("hotpatch builds libraries for %s, not for %s", strings.Join(supportedOS, ", "), goos)
+	}
 	if goos == runtime.GOOS && goarch == runtime.GOARCH || lookupEnv(env, "CC") != "" {
 		return env, nil
 	}
@@ -33,6 +45,34 @@ func buildEnv(environ []string) ([]string, error) {
 		return nil, fmt.Errorf("building for %s needs a C compiler for it, and %s is not on PATH: install it (Debian, Ubuntu: apt install %s), or set CC", target, cross.cc, cross.pkg)
 	}
 	return append(env, "CC="+cross.cc), nil
+}
+
+// goEnvFile returns the settings made with go env -w, which the environment
+// overrides: the file that GOENV names, or go/env in the user's config
+// folder. Reading it costs less than running go env on every build.
+func goEnvFile(environ []string) []string {
+	name := lookupEnv(environ, "GOENV")
+	if name == "off" {
+		return nil
+	}
+	if name == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil
+		}
+		name = filepath.Join(dir, "go", "env")
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	var env []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k != "" && !strings.HasPrefix(k, "#") {
+			env = append(env, strings.TrimSpace(line))
+		}
+	}
+	return env
 }
 
 // targetOS and targetArch return the system that go build builds for: GOOS
@@ -48,10 +88,11 @@ func lookupEnvOr(env []string, key, def string) string {
 }
 
 // lookupEnv returns the value of key in env, where the last setting wins, as
-// in os/exec.
+// in os/exec, and an empty one counts as unset, as in the go command (which
+// then takes the go env -w setting).
 func lookupEnv(env []string, key string) string {
 	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok && v != "" {
 			return v
 		}
 	}

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -48,16 +49,17 @@ type importPrefetch struct {
 	err      error
 }
 
-// prefetchImports starts loading the imports of the Go files in dir, or
+// prefetchImports starts loading the imports of the Go files of pkg, a
+// directory relative to dir that go build would build with target, or
 // returns nil if pkg does not name a directory.
-func prefetchImports(ctx context.Context, cfg *packages.Config, dir, pkg string) *importPrefetch {
+func prefetchImports(ctx context.Context, cfg *packages.Config, target *build.Context, dir, pkg string) *importPrefetch {
 	if !(filepath.IsAbs(pkg) || pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../")) || strings.Contains(pkg, "...") {
 		return nil
 	}
 	if !filepath.IsAbs(pkg) {
 		pkg = filepath.Join(dir, pkg)
 	}
-	paths, err := importsOfDir(pkg)
+	paths, err := importsOfDir(target, pkg)
 	if err != nil {
 		return nil
 	}
@@ -86,9 +88,9 @@ func (p *importPrefetch) result(paths []string) (map[string]*types.Package, bool
 	return p.imported, true
 }
 
-// importsOfDir returns what the non-test Go files in dir import, whatever
-// their build constraints, except C and unsafe.
-func importsOfDir(dir string) ([]string, error) {
+// importsOfDir returns what the Go files in dir that target builds import,
+// except C and unsafe.
+func importsOfDir(target *build.Context, dir string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
@@ -97,6 +99,9 @@ func importsOfDir(dir string) ([]string, error) {
 	fset := token.NewFileSet()
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		if ok, err := target.MatchFile(dir, filepath.Base(name)); err != nil || !ok {
 			continue
 		}
 		src, err := os.ReadFile(name)
