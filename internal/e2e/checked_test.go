@@ -10,8 +10,8 @@ import (
 // checkedScenario rebuilds the checked-mode library under a running host:
 // values with strings, slices, maps and nested structs cross; a field is
 // added and another reordered between builds and calls keep working; a
-// parameter's type change panics in the caller with a message that names the
-// function, the parameter and both types.
+// parameter's type change, and then a result's, panics in the caller with a
+// message that names the function, the parameter or result, and both types.
 func checkedScenario(t *testing.T, l *lib, h *host) {
 	const sword = "[sword tags=a,b attrs=dmg:3 pos=1,2]"
 	h.expect("restock hi", "v1 restocked ann | owner=ann gold=0 "+sword+" [potion-v1 tags=hi attrs= pos=1,2]")
@@ -46,6 +46,22 @@ func checkedScenario(t *testing.T, l *lib, h *host) {
 			t.Errorf("label after a type change: %q has no %q", got, want)
 		}
 	}
+
+	// Version 4 takes a string again, but returns an int: now the caller
+	// cannot decode the result, and its panic names both types.
+	l.setVersion(3, 4)
+	l.edit(`func label(v int64) string { return fmt.Sprintf("v%d label %s", version, v) }`, `func label(v string) int64 { return int64(len(v)) + version }`,
+		"C.CString(label(int64(len(C.GoString(v)))))", "C.CString(fmt.Sprint(label(C.GoString(v))))")
+	l.mustBuild()
+	h.await("restock x", "v4 restocked ann | owner=ann gold=15 "+sword+" [potion-v4 tags=x attrs= pos=4,8]")
+	got = h.do("label x")
+	for _, want := range []string{"recovered: hotpatch: checked call of example.com/testlib.label", "result 1", "sent int64", "does not decode into *string"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("label after a result type change: %q has no %q", got, want)
+		}
+	}
+	// The process goes on.
+	h.expect("pad 10", "104")
 }
 
 func TestCheckedCHost(t *testing.T) { testCheckedCHost(t, linux) }
