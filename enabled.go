@@ -5,16 +5,14 @@ package hotpatch
 import (
 	"log/slog"
 
-	"github.com/hotpatch-go/hotpatch/internal/loader"
+	"github.com/hotpatch-go/hotpatch/internal/artifact"
+	"github.com/hotpatch-go/hotpatch/internal/lifecycle"
 	"github.com/hotpatch-go/hotpatch/internal/logging"
-
-	// The code that hotpatch build generates imports the runtime, which
-	// needs the MessagePack codec. Importing it here keeps its module in the
-	// go.sum of every library that imports this package, so go mod tidy
-	// does not drop it.
-	_ "github.com/vmihailenco/msgpack/v5"
 )
 
-func isHotpatched() bool           { return loader.IsPatchCopy() }
+func isHotpatched() bool           { return artifact.IsPatchCopy() }
 func setLogger(l *slog.Logger)     { logging.SetLogger(l) }
 func setLogLevel(level slog.Level) { logging.SetLevel(level) }
+func retired() <-chan struct{}     { return lifecycle.Retired() }
+func applyOnRequest()              { lifecycle.SetApplyOnRequest() }
+func apply() (bool, error)         { return lifecycle.Apply() }

@@ -40,6 +40,42 @@ func SetLogger(l *slog.Logger) { setLogger(l) }
 // The default is slog.LevelInfo.
 func SetLogLevel(level slog.Level) { setLogLevel(level) }
 
+// Retired returns a channel that is closed in a copy of the library once a
+// newer copy owns its state: once a newer build has applied, the marked
+// functions run there, with the kept variables (//hotpatch:keep) that moved
+// there. A goroutine that a copy started, such as a ticker, selects on it to
+// stop:
+//
+//	go func() {
+//		t := time.NewTicker(time.Second)
+//		defer t.Stop()
+//		for {
+//			select {
+//			case <-t.C:
+//				tick() // a marked function: it runs in the copy that owns the state
+//			case <-hotpatch.Retired():
+//				return
+//			}
+//		}
+//	}()
+//
+// In a plain build, it returns a channel that is never closed.
+func Retired() <-chan struct{} { return retired() }
+
+// ApplyOnRequest makes new builds wait, loaded and checked, until the library
+// calls Apply: for a library that needs every call of a frame to run one
+// version, and its kept state to move between frames. Call it from an init
+// function; it has no effect in a plain build.
+func ApplyOnRequest() { applyOnRequest() }
+
+// Apply applies the newest build that has loaded since the last apply, if
+// ApplyOnRequest is in effect, and reports whether one applied. Call it where
+// no marked function runs, such as at the top of the library's per-frame
+// export, before its first marked call: kept state moves only between marked
+// calls, and a call from inside one returns an error. In a plain build it
+// does nothing.
+func Apply() (bool, error) { return apply() }
+
 // A PanicError is the value that a caller's recover returns when the body of a
 // hot-patched function panicked in a newer copy of the library. Values cannot
 // cross between copies, so the panic value travels as its text.

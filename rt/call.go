@@ -28,7 +28,7 @@ import (
 	"encoding/json"
 	"unsafe"
 
-	"github.com/hotpatch-go/hotpatch"
+	"github.com/hotpatch-go/hotpatch/internal/logging"
 )
 
 // Header starts every frame. The caller's copy fills in the target, and the
@@ -63,26 +63,59 @@ var trampoline = C.hp_trampoline_ptr()
 // newer copy keeps no pointer into the caller's memory, except what a pointer
 // argument points to: persistent state that the caller keeps alive.
 //
-// A panic in the newer copy is recovered there and raised again here as a
-// *hotpatch.PanicError.
+// A panic in the other copy is recovered there and raised again here as a
+// *hotpatch.PanicError; with rollback (hotpatch build -rollback), the call
+// runs again in the function's previous body instead.
 func (t *Target) Call(frame unsafe.Pointer) {
 	h := (*Header)(frame)
 	h.call, h.index = t.call, t.index
 	cgocall(trampoline, frame)
-	if h.panicked != nil {
-		msg := h.panicked
-		h.panicked = nil
-		t.repanic(msg)
+	if h.panicked == nil {
+		return
 	}
+	msg := h.panicked
+	h.panicked = nil
+	p := panicOf(msg)
+	if !t.rollback {
+		panic(makePanic(t.id, p.Value, p.Stack, t.build))
+	}
+	t.rollBack(p)
+	// The same frame: the callee cloned what it read, and writes results
+	// only when the body returns.
+	if t.prev != nil {
+		t.prev.Call(frame)
+		return
+	}
+	t.fn.slot.enter(frame)
 }
 
-func (t *Target) repanic(msg *C.char) {
+// rollBack points the function's slot back at the target that t replaced,
+// unless a newer build has replaced t meanwhile, and logs it once.
+func (t *Target) rollBack(p panicInfo) {
+	t.fn.slot.target.CompareAndSwap(t, t.prev)
+	if t.rolledBack.Swap(true) {
+		return
+	}
+	if t.prev != nil && t.prev.in != nil {
+		// Every copy's slots point at the newest build: the copy that
+		// rolls back runs its own body of the function again.
+		t.prev.in.control(controlRequest{Op: opPoint, Slots: []pointSlot{{ID: t.id}}})
+	}
+	previous := build // the original copy's own body
+	if t.prev != nil {
+		previous = t.prev.build
+	}
+	logging.Logger().Warn("hotpatch: rolled back: a panic escaped the function's new body, so it runs its previous body until the next build, and the call ran again there",
+		"func", t.id, "panic", p.Value, "build", t.build, "previous", previous)
+}
+
+// panicOf reads and frees the panic that a callee left in a frame.
+func panicOf(msg *C.char) panicInfo {
 	data := C.GoString(msg)
 	C.free(unsafe.Pointer(msg))
-	p := &hotpatch.PanicError{}
-	if err := json.Unmarshal([]byte(data), p); err != nil {
+	var p panicInfo
+	if err := json.Unmarshal([]byte(data), &p); err != nil {
 		p.Value = data
 	}
-	p.Func, p.Build = t.id, t.build
-	panic(p)
+	return p
 }

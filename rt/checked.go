@@ -18,7 +18,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/hotpatch-go/hotpatch"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -96,8 +95,8 @@ func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, 
 	resultBuffers.Put(room)
 }
 
-func (t *Target) decodeError(msg string) *hotpatch.PanicError {
-	return &hotpatch.PanicError{Func: t.id, Build: t.build, Value: "hotpatch: checked call of " + t.id + ": " + msg}
+func (t *Target) decodeError(msg string) error {
+	return makePanic(t.id, "hotpatch: checked call of "+t.id+": "+msg, "", t.build)
 }
 
 // InOut returns p as a destination for a pointer argument's final value, or

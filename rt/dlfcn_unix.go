@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin
 
 package rt
 
@@ -25,13 +25,10 @@ type library struct {
 }
 
 // errStaticTLS means that the C library has no static TLS left for another Go
-// runtime: glibc reserves room for about 214 of them by default.
+// runtime: glibc reserves room for about 214 of them by default, and the
+// reserve is fixed when the process starts.
 var errStaticTLS = fmt.Errorf("%w: the process is out of static TLS, which glibc reserves for about 214 Go libraries; "+
 	"start it with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 to allow about 660 copies", errCopyLimit)
-
-// roomForCopy reports whether the process can take another copy. glibc's
-// static TLS is not known until dlopen tries (see errStaticTLS).
-func roomForCopy() error { return nil }
 
 // dlopen loads the library at path as a new copy, with its own Go runtime.
 // The copy's Go initialisation goes on in the background; the first call of an

@@ -1,6 +1,8 @@
 package rt
 
 import (
+	"reflect"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 )
@@ -10,35 +12,68 @@ type Func struct {
 	// ID is the function's identity: package path and name, with the
 	// receiver type for methods, as in "example.com/game.(*World).Step".
 	ID string
-	// Layout is a digest of the function's signature and of the memory
-	// layout of every parameter and result type.
-	Layout string
-	slot   Slot
+	// Fingerprint is what another build's function of the same identity
+	// must match to run in its place: see internal/rewrite.
+	Fingerprint string
+	// Stateful reports that the function's body uses kept state: it must
+	// never run in a copy that no longer holds it.
+	Stateful bool
+	// name is the function's name as goroutine stacks show it, such as
+	// main.(*World).Step.
+	name string
+	slot Slot
 }
 
-// A Slot says which copy runs a marked function: nil for this copy, or the
-// target in a newer copy.
+// A Slot says which copy runs a marked function: nil for this copy, a
+// target in another copy, or gateClosed while kept state moves.
 type Slot struct {
 	target atomic.Pointer[Target]
 	// enter runs this copy's body of the function on a frame.
 	enter func(frame unsafe.Pointer)
 }
 
-// SetEnter sets the function that runs this copy's body on the frame that a
-// caller in an older copy built. Generated code calls it from an init
-// function: the enter function refers to the marked function, whose dispatch
-// check refers to the slot, so the slot's initialiser cannot refer to it.
-func (s *Slot) SetEnter(enter func(frame unsafe.Pointer)) { s.enter = enter }
+// Init sets the function that runs this copy's body on the frame that a
+// caller in another copy built, and the marked function itself. Generated
+// code calls it from an init function: the enter function refers to the
+// marked function, whose dispatch check refers to the slot, so the slot's
+// initialiser cannot refer to it.
+func (s *Slot) Init(enter func(frame unsafe.Pointer), fn any) {
+	s.enter = enter
+	if f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()); f != nil {
+		funcOfSlot(s).name = f.Name()
+	}
+}
 
-// Load returns the target that calls run in, or nil if they run in this copy.
-func (s *Slot) Load() *Target { return s.target.Load() }
+// Load returns the target that a call runs in, or nil if it runs in this
+// copy. While the gate of this copy is closed (gate.go), it waits for the
+// gate to open, unless the call is made inside another marked call of this
+// copy, which the gate is waiting for.
+func (s *Slot) Load() *Target {
+	if t := s.target.Load(); t != gateClosed {
+		return t
+	}
+	return s.atGate()
+}
 
-// A Target is a marked function in a newer copy of the library.
+// gateClosed is the target of every slot of a copy whose gate is closed.
+var gateClosed = &Target{id: "the closed gate"}
+
+// A Target is a marked function in another copy of the library.
 type Target struct {
 	call  unsafe.Pointer // that copy's hotpatch_v1_call
 	index int32          // the function's index in that copy
 	id    string
 	build string
+	// With rollback, a panic that escapes this body sends fn's slot back to
+	// prev, the target it replaced (nil: the original copy's own body), and
+	// the call runs again there.
+	rollback   bool
+	fn         *Func
+	prev       *Target
+	rolledBack atomic.Bool
+	// in is the copy the target is in, for the original copy's targets:
+	// a rollback to it points its own slot back at its own body.
+	in *loaded
 }
 
 var funcs []*Func
@@ -46,32 +81,13 @@ var funcs []*Func
 // Register records a marked function of this copy. Generated code calls it
 // in the initialiser of the function's slot, so every function is registered
 // before any init function runs, and so before Configure.
-func Register(id, layout string) *Slot {
-	f := &Func{ID: id, Layout: layout}
+func Register(id, fingerprint string, stateful bool) *Slot {
+	f := &Func{ID: id, Fingerprint: fingerprint, Stateful: stateful}
 	funcs = append(funcs, f)
 	return &f.slot
 }
 
-// CloneString returns a copy of s in this copy's heap. A string argument
-// points into the caller's heap, which this copy's garbage collector does not
-// see: the body receives the clone, and may keep it.
-func CloneString(s string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	b := make([]byte, len(s))
-	copy(b, s)
-	return unsafe.String(&b[0], len(b))
-}
-
-// CloneSlice returns a copy of s in this copy's heap, for the same reason as
-// CloneString. After the body returns, the generated code copies the elements
-// back into s, so that the caller sees what the body wrote.
-func CloneSlice[E any](s []E) []E {
-	if s == nil {
-		return nil
-	}
-	c := make([]E, len(s), len(s))
-	copy(c, s)
-	return c
+// funcOfSlot returns the Func that holds s.
+func funcOfSlot(s *Slot) *Func {
+	return (*Func)(unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(Func{}.slot))))
 }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin
 
 #include "_cgo_export.h"
 #include <pthread.h>

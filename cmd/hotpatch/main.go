@@ -3,34 +3,51 @@
 //
 // Usage:
 //
-//	hotpatch build [go build flags] -o OUT [PKG]
+//	hotpatch build [go build flags] [-work] -o OUT [PKG | FILE.go...]
+//	hotpatch version
 //	hotpatch demo
+//	hotpatch help [COMMAND]
 //
-// build builds the main package PKG (default ".") as a c-shared library at OUT,
-// with the marked functions made patchable. Every later build to the same OUT
-// reaches the processes that loaded it. A function that cannot be patched, or a
-// malformed directive, is an error that names the function and the reason.
-//
-// demo builds an example library, starts a C program that calls it, edits the
-// example's source and rebuilds it while the program runs, so that the output
-// changes before your eyes. Run it from a checkout of the repository.
+// Run hotpatch help COMMAND for what each command does.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-
-	"github.com/hotpatch-go/hotpatch/internal/build"
-	"github.com/hotpatch-go/hotpatch/internal/demo"
+	"strings"
 )
 
-const usage = `usage:
-	hotpatch build [go build flags] -o OUT [PKG]
-	hotpatch demo
+// A command is one of hotpatch's commands.
+type command struct {
+	name  string
+	short string // one line for the list of commands
+	usage string // the usage line
+	long  string // what hotpatch help COMMAND prints after the usage line
+	run   func(c *command, ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{buildCommand, versionCommand, demoCommand}
+}
+
+const overview = `hotpatch builds Go libraries (-buildmode=c-shared) whose functions marked
+//hotpatch:func are patched live in every process that loaded them: the next
+call of a marked function runs its new body, with no restart.
+
+Usage:
+
+	hotpatch <command> [arguments]
+
+The commands are:
+
+%s
+Run "hotpatch help <command>" for more about a command.
 `
 
 func main() {
@@ -42,33 +59,75 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		printOverview(stderr)
 		return 2
 	}
 	switch args[0] {
-	case "build":
-		a, err := build.ParseArgs(args[1:])
-		if err != nil {
-			fmt.Fprintf(stderr, "hotpatch build: %v\n%s", err, usage)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				printHelp(stdout, c)
+				return 0
+			}
+			fmt.Fprintf(stderr, "hotpatch help %s: unknown command; the commands are %s\n", args[1], names())
 			return 2
 		}
-		res, err := build.Run(ctx, a, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "hotpatch build: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "hotpatch: built %s (build %s, %d patchable functions)\n", filepath.Base(res.Output), res.Build, len(res.Funcs))
-		return 0
-	case "demo":
-		if err := demo.Run(ctx, stdout); err != nil {
-			fmt.Fprintf(stderr, "hotpatch demo: %v\n", err)
-			return 1
-		}
-		return 0
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		printOverview(stdout)
 		return 0
 	}
-	fmt.Fprintf(stderr, "hotpatch: unknown command %q\n%s", args[0], usage)
+	c := lookup(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "hotpatch: unknown command %q; the commands are %s\nRun \"hotpatch help\" for usage.\n", args[0], names())
+		return 2
+	}
+	return c.run(c, ctx, args[1:], stdout, stderr)
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func names() string {
+	var n []string
+	for _, c := range commands {
+		n = append(n, c.name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func printOverview(w io.Writer) {
+	var list strings.Builder
+	for _, c := range commands {
+		fmt.Fprintf(&list, "\t%-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprintf(w, overview, list.String())
+}
+
+func printHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "usage: %s\n\n%s", c.usage, c.long)
+}
+
+// usageError reports a bad command line for c, and its usage.
+func usageError(stderr io.Writer, c *command, err error) int {
+	fmt.Fprintf(stderr, "hotpatch %s: %v\nusage: %s\nRun \"hotpatch help %s\" for details.\n", c.name, err, c.usage, c.name)
 	return 2
+}
+
+// noArgs parses the arguments of a command that takes none but -h.
+func noArgs(c *command, args []string, stdout, stderr io.Writer) (int, bool) {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			printHelp(stdout, c)
+			return 0, false
+		}
+	}
+	if len(args) > 0 {
+		return usageError(stderr, c, errors.New("unexpected arguments: "+strings.Join(args, " "))), false
+	}
+	return 0, true
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,19 +20,20 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the scenarios in testdata/*.txt. Each starts in a module
-// example.com/lib that requires hotpatch from this checkout.
+// example.com/lib that requires hotpatch from this checkout, which $ROOT
+// names.
 func TestScripts(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	goEnv := map[string]string{}
-	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOPATH").Output()
+	out, err := exec.Command("go", "env", "-json", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOPATH").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, v := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		goEnv[[]string{"GOCACHE", "GOMODCACHE", "GOPROXY", "GOPATH"}[i]] = v
+	var goEnv map[string]string
+	if err := json.Unmarshal(out, &goEnv); err != nil {
+		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
@@ -39,8 +41,30 @@ func TestScripts(t *testing.T) {
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
-			env.Setenv("GOFLAGS", "-mod=mod")
+			env.Setenv("ROOT", root)
+			// Wine's prefix, which .ci/wine/setup prepared under the real
+			// home: the scripts run with another HOME.
+			if prefix := os.Getenv("WINEPREFIX"); prefix != "" {
+				env.Setenv("WINEPREFIX", prefix)
+			} else if home, err := os.UserHomeDir(); err == nil {
+				env.Setenv("WINEPREFIX", filepath.Join(home, ".wine"))
+			}
+			env.Setenv("WINEDEBUG", "-all")
 			return scaffold.Module(env.WorkDir, "example.com/lib", root, nil)
 		},
 	})
+}
+
+// TestNoFileEvents checks that the command does not link fsnotify: watching
+// for new builds is the runtime's job, and publishing them is this command's.
+func TestNoFileEvents(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.Contains(p, "fsnotify") || strings.HasSuffix(p, "hotpatch/internal/watch") {
+			t.Errorf("the command links %s", p)
+		}
+	}
 }

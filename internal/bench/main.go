@@ -171,5 +171,5 @@ func (m *module) setVersion(v int) error {
 
 // build runs hotpatch build, to out or to another output.
 func (m *module) build(out string, flags ...string) (*build.Result, error) {
-	return build.Run(context.Background(), &build.Args{Dir: m.dir, Output: out, Package: ".", Flags: flags}, io.Discard)
+	return build.Run(context.Background(), &build.Args{Dir: m.dir, Output: out, Packages: []string{"."}, Flags: flags}, io.Discard)
 }

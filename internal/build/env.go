@@ -17,6 +17,9 @@ var crossCompilers = map[string]struct{ cc, pkg string }{
 	"windows/386":   {"i686-w64-mingw32-gcc", "gcc-mingw-w64-i686"},
 }
 
+// lookPath finds a program on PATH; tests replace it.
+var lookPath = exec.LookPath
+
 // supportedOS are the systems a hot-patchable library can be built for.
 // darwin builds, but is untested (README.md).
 var supportedOS = []string{"linux", "windows", "darwin"}
@@ -41,7 +44,7 @@ func buildEnv(environ []string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("building for %s on %s/%s needs a C compiler for %s: set CC", target, runtime.GOOS, runtime.GOARCH, target)
 	}
-	if _, err := exec.LookPath(cross.cc); err != nil {
+	if _, err := lookPath(cross.cc); err != nil {
 		return nil, fmt.Errorf("building for %s needs a C compiler for it, and %s is not on PATH: install it (Debian, Ubuntu: apt install %s), or set CC", target, cross.cc, cross.pkg)
 	}
 	return append(env, "CC="+cross.cc), nil

@@ -2,7 +2,7 @@ package build
 
 import (
 	"context"
-	"go/build"
+	gobuild "go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -49,17 +49,32 @@ type importPrefetch struct {
 	err      error
 }
 
-// prefetchImports starts loading the imports of the Go files of pkg, a
-// directory relative to dir that go build would build with target, or
-// returns nil if pkg does not name a directory.
-func prefetchImports(ctx context.Context, cfg *packages.Config, target *build.Context, dir, pkg string) *importPrefetch {
-	if !(filepath.IsAbs(pkg) || pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../")) || strings.Contains(pkg, "...") {
-		return nil
+// prefetchImports starts loading the imports of the main package's Go files
+// that go build would build with target: the files a lists, or those of the
+// directory it names. It returns nil if a names the package otherwise.
+func prefetchImports(ctx context.Context, cfg *packages.Config, target *gobuild.Context, a *Args) *importPrefetch {
+	var files []string
+	if a.Files() {
+		for _, f := range a.Packages {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(a.Dir, f)
+			}
+			files = append(files, f)
+		}
+	} else {
+		pkg := a.Packages[0]
+		if !(filepath.IsAbs(pkg) || pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../")) || strings.Contains(pkg, "...") {
+			return nil
+		}
+		if !filepath.IsAbs(pkg) {
+			pkg = filepath.Join(a.Dir, pkg)
+		}
+		var err error
+		if files, err = filepath.Glob(filepath.Join(pkg, "*.go")); err != nil {
+			return nil
+		}
 	}
-	if !filepath.IsAbs(pkg) {
-		pkg = filepath.Join(dir, pkg)
-	}
-	paths, err := importsOfDir(target, pkg)
+	paths, err := importsOf(target, files)
 	if err != nil {
 		return nil
 	}
@@ -88,20 +103,16 @@ func (p *importPrefetch) result(paths []string) (map[string]*types.Package, bool
 	return p.imported, true
 }
 
-// importsOfDir returns what the Go files in dir that target builds import,
-// except C and unsafe.
-func importsOfDir(target *build.Context, dir string) ([]string, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		return nil, err
-	}
+// importsOf returns what the Go files among names that target builds
+// import, except C and unsafe.
+func importsOf(target *gobuild.Context, names []string) ([]string, error) {
 	var paths []string
 	fset := token.NewFileSet()
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		if ok, err := target.MatchFile(dir, filepath.Base(name)); err != nil || !ok {
+		if ok, err := target.MatchFile(filepath.Dir(name), filepath.Base(name)); err != nil || !ok {
 			continue
 		}
 		src, err := os.ReadFile(name)

@@ -57,7 +57,7 @@ func Run(ctx context.Context, w io.Writer) error {
 	out := filepath.Join(dir, "build", "libdemo.so")
 	rebuild := func() error {
 		start := time.Now()
-		res, err := build.Run(ctx, &build.Args{Dir: dir, Output: out, Package: "."}, w)
+		res, err := build.Run(ctx, &build.Args{Dir: dir, Output: out, Packages: []string{"."}}, w)
 		if err != nil {
 			return err
 		}

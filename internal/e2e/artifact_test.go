@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hotpatch-go/hotpatch/internal/loader"
+	"github.com/hotpatch-go/hotpatch/internal/artifact"
 )
 
 // TestBadArtifacts publishes files that must not be loaded: a library that
@@ -28,12 +28,12 @@ func testBadArtifacts(t *testing.T, p *platform) {
 
 	t.Run("mismatch", func(t *testing.T) {
 		h.t = t
-		stamp, err := loader.StampFile(l.out, "corrupt-build")
+		stamp, err := artifact.StampFile(l.out, "corrupt-build")
 		if err != nil {
 			t.Fatal(err)
 		}
 		stamp.CRC32C++
-		if err := loader.WriteStamp(l.out, stamp); err != nil {
+		if err := artifact.WriteStamp(l.out, stamp); err != nil {
 			t.Fatal(err)
 		}
 		h.awaitLog("cannot load the new build", "build=corrupt-build", "does not match its stamp", filepath.Base(l.out))
@@ -60,11 +60,11 @@ func testBadArtifacts(t *testing.T, p *platform) {
 		if err := os.Rename(tmp, l.out); err != nil {
 			t.Fatal(err)
 		}
-		stamp, err := loader.StampFile(l.out, "plain-build")
+		stamp, err := artifact.StampFile(l.out, "plain-build")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := loader.WriteStamp(l.out, stamp); err != nil {
+		if err := artifact.WriteStamp(l.out, stamp); err != nil {
 			t.Fatal(err)
 		}
 		h.awaitLog("build=plain-build", "has no symbol hotpatch_v1_attach: it was not built by hotpatch build")

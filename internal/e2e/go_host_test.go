@@ -21,13 +21,20 @@ func TestGoHost(t *testing.T) { testGoHost(t, linux) }
 // here the host, too, must keep preemption across reloads.
 func TestWindowsGoHost(t *testing.T) { testGoHost(t, windows(t)) }
 
-func testGoHost(t *testing.T, p *platform) {
+// goHost returns the Go host built for p.
+func goHost(t *testing.T, p *platform) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gohost"+p.exe)
 	build := exec.Command("go", "build", "-o", bin, "./testdata/hosts/gohost")
 	build.Env = append(os.Environ(), append(p.buildEnv, "CGO_ENABLED=1", "CC="+p.cc[0])...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the Go host: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func testGoHost(t *testing.T, p *platform) {
+	bin := goHost(t, p)
 	l := newLibOn(t, p, "testdata/lib")
 	l.mustBuild()
 	h := startHost(t, p.hostEnv, append(p.run, bin, l.out)...)

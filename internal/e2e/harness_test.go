@@ -58,10 +58,11 @@ func run(m *testing.M) int {
 // A lib is a copy of a library in testdata in a module of its own, which the
 // test edits and rebuilds for a platform.
 type lib struct {
-	t   *testing.T
-	p   *platform
-	dir string
-	out string
+	t        *testing.T
+	p        *platform
+	dir      string
+	out      string
+	hotpatch string // the hotpatch binary that builds it
 }
 
 func newLib(t *testing.T) *lib { return newLibOn(t, linux, "testdata/lib") }
@@ -78,7 +79,7 @@ func newLibOn(t *testing.T, p *platform, from string) *lib {
 	if err := scaffold.Module(dir, "example.com/testlib", root, map[string][]byte{"main.go": src}); err != nil {
 		t.Fatal(err)
 	}
-	return &lib{t: t, p: p, dir: dir, out: filepath.Join(dir, "build", "libtest"+p.ext)}
+	return &lib{t: t, p: p, dir: dir, out: filepath.Join(dir, "build", "libtest"+p.ext), hotpatch: hotpatchBin}
 }
 
 // edit replaces old with new in main.go, each pair once.
@@ -101,19 +102,47 @@ func (l *lib) edit(oldNew ...string) {
 	}
 }
 
-// build runs hotpatch build and returns its output.
-func (l *lib) build() (string, error) {
-	cmd := exec.Command(hotpatchBin, "build", "-o", l.out, ".")
-	cmd.Dir, cmd.Env = l.dir, append(os.Environ(), l.p.buildEnv...)
+// keep saves main.go and returns a function that puts it back.
+func (l *lib) keep() func() {
+	l.t.Helper()
+	name := filepath.Join(l.dir, "main.go")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return func() {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+}
+
+// build runs hotpatch build with flags, in an environment with env added,
+// and returns its output.
+func (l *lib) build(flagsAndEnv ...string) (string, error) {
+	args := []string{"build", "-o", l.out}
+	var env []string
+	for _, f := range flagsAndEnv {
+		if strings.HasPrefix(f, "-") {
+			args = append(args, f)
+		} else {
+			env = append(env, f)
+		}
+	}
+	cmd := exec.Command(l.hotpatch, append(args, ".")...)
+	cmd.Dir, cmd.Env = l.dir, append(append(os.Environ(), l.p.buildEnv...), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-func (l *lib) mustBuild() {
+// mustBuild builds as build does, and fails the test if the build fails.
+func (l *lib) mustBuild(flagsAndEnv ...string) string {
 	l.t.Helper()
-	if out, err := l.build(); err != nil {
+	out, err := l.build(flagsAndEnv...)
+	if err != nil {
 		l.t.Fatalf("hotpatch build: %v\n%s", err, out)
 	}
+	return out
 }
 
 // setVersion edits the version constant from old to new.
@@ -243,6 +272,22 @@ func (h *host) await(command, want string) {
 		}
 		if time.Now().After(deadline) {
 			h.t.Fatalf("%s: still %q, want %q\nstderr:\n%s", command, got, want, h.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// awaitPrefix repeats command until the answer starts with prefix.
+func (h *host) awaitPrefix(command, prefix string) {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		got := h.do(command)
+		if strings.HasPrefix(got, prefix) {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: still %q, want %q...\nstderr:\n%s", command, got, prefix, h.stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

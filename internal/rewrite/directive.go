@@ -35,52 +35,117 @@ type marked struct {
 	pos  token.Pos // of the directive
 }
 
-// findDirectives returns the functions of file marked with //hotpatch:func,
-// and an error for every directive that is malformed or not on a function.
-func findDirectives(fset *token.FileSet, file *ast.File) ([]marked, []error) {
-	docOf := map[*ast.Comment]*ast.FuncDecl{}
+// A kept variable, as found in a file: //hotpatch:keep on the line before
+// a package-level var declaration, or before one spec of a var group.
+type kept struct {
+	name *ast.Ident
+	spec *ast.ValueSpec
+	pos  token.Pos // of the directive
+}
+
+// The directives.
+const (
+	funcDirective = "func"
+	keepDirective = "keep"
+)
+
+// directives are the functions and variables that file marks, and an error
+// for every directive that is malformed or on the wrong declaration.
+type directives struct {
+	funcs []marked
+	kept  []kept
+	errs  []error
+}
+
+// findDirectives returns the directives of file.
+func findDirectives(fset *token.FileSet, file *ast.File) directives {
+	funcOf := map[*ast.Comment]*ast.FuncDecl{}
+	specsOf := map[*ast.Comment][]*ast.ValueSpec{}
 	for _, d := range file.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Doc != nil {
-			for _, c := range fd.Doc.List {
-				docOf[c] = fd
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				for _, c := range d.Doc.List {
+					funcOf[c] = d
+				}
+			}
+		case *ast.GenDecl:
+			if d.Tok != token.VAR {
+				continue
+			}
+			var specs []*ast.ValueSpec
+			for _, sp := range d.Specs {
+				vs := sp.(*ast.ValueSpec)
+				specs = append(specs, vs)
+				if vs.Doc != nil {
+					for _, c := range vs.Doc.List {
+						specsOf[c] = []*ast.ValueSpec{vs}
+					}
+				}
+			}
+			if d.Doc != nil {
+				for _, c := range d.Doc.List {
+					specsOf[c] = specs
+				}
 			}
 		}
 	}
-	var found []marked
-	var errs []error
+	var found directives
 	for _, g := range file.Comments {
 		for _, c := range g.List {
 			if !strings.HasPrefix(c.Text, directivePrefix) {
 				continue
 			}
-			mode, err := parseDirective(c.Text)
+			kind, mode, err := parseDirective(c.Text)
 			if err != nil {
-				errs = append(errs, posError(fset, c.Pos(), "", err.Error()))
+				found.errs = append(found.errs, posError(fset, c.Pos(), "", err.Error()))
 				continue
 			}
-			fd := docOf[c]
-			if fd == nil {
-				errs = append(errs, posError(fset, c.Pos(), "", "//hotpatch:func must stand on the line before a function or method declaration, but "+whatFollows(fset, file, c)))
-				continue
+			switch kind {
+			case funcDirective:
+				fd := funcOf[c]
+				if fd == nil {
+					found.errs = append(found.errs, posError(fset, c.Pos(), "", "//hotpatch:func must stand on the line before a function or method declaration, but "+whatFollows(fset, file, c)))
+					continue
+				}
+				found.funcs = append(found.funcs, marked{decl: fd, mode: mode, pos: c.Pos()})
+			case keepDirective:
+				specs, ok := specsOf[c]
+				if !ok {
+					found.errs = append(found.errs, posError(fset, c.Pos(), "", "//hotpatch:keep must stand on the line before a package-level var declaration, but "+whatFollows(fset, file, c)))
+					continue
+				}
+				for _, vs := range specs {
+					for _, n := range vs.Names {
+						found.kept = append(found.kept, kept{name: n, spec: vs, pos: c.Pos()})
+					}
+				}
 			}
-			found = append(found, marked{decl: fd, mode: mode, pos: c.Pos()})
 		}
 	}
-	return found, errs
+	return found
 }
 
-func parseDirective(text string) (Mode, error) {
+// parseDirective parses a //hotpatch: comment: which directive it is, and
+// for //hotpatch:func, the mode. A comment may follow the directive on its
+// line, after //.
+func parseDirective(text string) (string, Mode, error) {
+	text, _, _ = strings.Cut(text, " //")
+	text = strings.TrimSpace(text)
 	fields := strings.Fields(strings.TrimPrefix(text, directivePrefix))
-	if len(fields) == 0 || fields[0] != "func" {
-		return 0, fmt.Errorf("unknown directive %q: the only directive is //hotpatch:func, optionally followed by checked", text)
-	}
 	switch {
+	case len(fields) == 0 || fields[0] != funcDirective && fields[0] != keepDirective:
+		return "", 0, fmt.Errorf("unknown directive %q: the directives are //hotpatch:func, optionally followed by checked, and //hotpatch:keep", text)
+	case fields[0] == keepDirective && len(fields) == 1:
+		return keepDirective, 0, nil
+	case fields[0] == keepDirective:
+		return "", 0, fmt.Errorf("malformed directive %q: write //hotpatch:keep", text)
 	case len(fields) == 1:
-		return Default, nil
+		return funcDirective, Default, nil
 	case len(fields) == 2 && fields[1] == "checked":
-		return Checked, nil
+		return funcDirective, Checked, nil
 	}
-	return 0, fmt.Errorf("malformed directive %q: write //hotpatch:func or //hotpatch:func checked", text)
+	return "", 0, fmt.Errorf("malformed directive %q: write //hotpatch:func or //hotpatch:func checked", text)
 }
 
 // whatFollows describes the code after a stray directive, for its error.

@@ -1,267 +1,316 @@
 package rewrite
 
 import (
+	"bytes"
 	"fmt"
-	"go/ast"
+	"go/format"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 )
 
-// Identifiers of the generated code start with _hotpatch, and its local
-// variables with _hp, so that they neither collide with the user's names nor
-// hide them: a marked function may be called frame, f or t.
-const (
-	rtName      = "_hotpatchrt"
-	unsafeName  = "_hotpatchunsafe"
-	runtimeName = "_hotpatchruntime"
-	syncName    = "_hotpatchsync"
-)
+// The generated code of a marked function, in the default mode: a frame type
+// that carries the call's values, a slot that says which copy runs the
+// function, the caller's half of a call into another copy, and the callee's
+// half. Frames come from a pool: a frame must live on the heap (see
+// rt.Target.Call), and allocating one for every call cost more than the rest
+// of the call's overhead together. A frame goes back to the pool cleared, so
+// that it keeps none of the caller's values alive.
+const defaultTemplate = `
+// {{.Name}}, declared at {{.Pos}}.
 
-// generate returns the file with its edits and the generated code.
-func (f *fileRewrite) generate(file *ast.File) []byte {
-	abs, _ := filepath.Abs(f.name)
-	// Positions of the replacement are reported against the user's file, not
-	// the overlay's temporary file.
+type _hotpatchFrame{{.N}} struct {
+	_hotpatchrt.Header
+{{- range $i, $a := .Args}}
+	p{{$i}} {{$a.Alias}}
+{{- end}}
+{{- range $i, $r := .Results}}
+	r{{$i}} {{$r.Alias}}
+{{- end}}
+}
+
+var _hotpatchSlot{{.N}} = _hotpatchrt.Register({{printf "%q" .ID}}, {{printf "%q" .Fingerprint}}, {{.Stateful}})
+
+func init() { _hotpatchSlot{{.N}}.Init(_hotpatchEnter{{.N}}, {{.Func}}) }
+
+var _hotpatchFrames{{.N}} = _hotpatchsync.Pool{New: func() any { return new(_hotpatchFrame{{.N}}) }}
+
+func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
+	_hpF := _hotpatchFrames{{.N}}.Get().(*_hotpatchFrame{{.N}})
+{{- range $i, $a := .Args}}
+	_hpF.p{{$i}} = _hpP{{$i}}
+{{- end}}
+	_hpT.Call(_hotpatchunsafe.Pointer(_hpF))
+{{- range $i, $r := .Results}}
+	_hpR{{$i}} := _hpF.r{{$i}}
+{{- end}}
+	*_hpF = _hotpatchFrame{{.N}}{}
+	_hotpatchFrames{{.N}}.Put(_hpF)
+{{- if .Results}}
+	return {{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}
+{{- end}}
+}
+{{if or .Args .Results}}
+func _hotpatchEnter{{.N}}(_hpFrame _hotpatchunsafe.Pointer) {
+	_hpF := (*_hotpatchFrame{{.N}})(_hpFrame)
+{{- else}}
+func _hotpatchEnter{{.N}}(_hotpatchunsafe.Pointer) {
+{{- end}}
+{{- range $i, $a := .Args}}
+{{- if eq $a.Pass "string"}}
+	_hpA{{$i}} := _hotpatchrt.CloneString(_hpF.p{{$i}})
+{{- else if eq $a.Pass "slice"}}
+	_hpA{{$i}} := _hotpatchrt.CloneSlice(_hpF.p{{$i}})
+{{- else}}
+	_hpA{{$i}} := _hpF.p{{$i}}
+{{- end}}
+{{- end}}
+	{{range $i, $r := .Results}}{{if $i}}, {{end}}_hpF.r{{$i}}{{end}}{{if .Results}} = {{end}}{{.Call}}
+{{- range $i, $a := .Args}}
+{{- if eq $a.Pass "slice"}}
+	copy(_hpF.p{{$i}}, _hpA{{$i}})
+{{- end}}
+{{- end}}
+}
+`
+
+// The generated code of a checked function: its values travel through
+// MessagePack (see rt.Checked). The caller encodes the arguments and decodes
+// the results and the final values of pointer arguments; the callee decodes
+// the arguments into its own heap, runs the body, and encodes what goes back.
+const checkedTemplate = `
+// {{.Name}}, declared at {{.Pos}}, in checked mode.
+
+type _hotpatchFrame{{.N}} struct {
+	_hotpatchrt.Header
+	_hotpatchrt.Checked
+}
+
+var _hotpatchSlot{{.N}} = _hotpatchrt.Register({{printf "%q" .ID}}, {{printf "%q" .Fingerprint}}, {{.Stateful}})
+
+func init() { _hotpatchSlot{{.N}}.Init(_hotpatchEnter{{.N}}, {{.Func}}) }
+
+var _hotpatchArgTypes{{.N}} = []string{ {{- range $i, $a := .Args}}{{if $i}}, {{end}}{{printf "%q" $a.Type}}{{end -}} }
+
+var _hotpatchOutTypes{{.N}} = []string{ {{- range $i, $t := .OutTypes}}{{if $i}}, {{end}}{{printf "%q" $t}}{{end -}} }
+
+func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
+	_hpF := new(_hotpatchFrame{{.N}})
+{{- range $i, $r := .Results}}
+	var _hpR{{$i}} {{$r.Alias}}
+{{- end}}
+	_hpT.CallChecked(_hotpatchunsafe.Pointer(_hpF), &_hpF.Checked, &_hotpatchArgTypes{{.N}},
+		[]any{ {{- range $i, $a := .Args}}{{if $i}}, {{end}}_hpP{{$i}}{{end -}} },
+		[]any{ {{- range $i, $d := .Dests}}{{if $i}}, {{end}}{{$d}}{{end -}} })
+{{- if .Results}}
+	return {{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}
+{{- end}}
+}
+
+func _hotpatchEnter{{.N}}(_hpFrame _hotpatchunsafe.Pointer) {
+	_hpF := (*_hotpatchFrame{{.N}})(_hpFrame)
+	_hpD := _hpF.Checked.Args({{printf "%q" .ID}})
+{{- range $i, $a := .Args}}
+	var _hpA{{$i}} {{$a.Alias}}
+	_hpD.Decode(&_hpA{{$i}}, {{printf "%q" $a.Display}}, {{printf "%q" $a.Type}})
+{{- end}}
+	_hpD.Done()
+	{{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}{{if .Results}} := {{end}}{{.Call}}
+	_hpF.Checked.Return(&_hotpatchOutTypes{{.N}}{{range $i, $r := .Results}}, _hpR{{$i}}{{end}}{{range $i, $a := .Args}}{{if $a.Pointer}}, _hpA{{$i}}{{end}}{{end}})
+}
+`
+
+// The generated code of a kept variable: its registration, by identity and
+// schema, so that the runtime can move its value into each new build.
+const keptTemplate = `
+// {{.Name}}, declared at {{.Pos}}, is kept: its value moves into each new build.
+var _hotpatchKeep{{.N}} = _hotpatchrt.Keep({{printf "%q" .ID}}, {{.Schema}}, &{{.Name}}, {{.Recursive}})
+`
+
+var keptTmpl = template.Must(template.New("kept").Parse(keptTemplate))
+
+// genKept is what the kept template needs of a keptPlan.
+type genKept struct {
+	N                     int
+	Name, Pos, ID, Schema string
+	Recursive             bool
+}
+
+var templates = map[Mode]*template.Template{
+	Default: template.Must(template.New("default").Parse(defaultTemplate)),
+	Checked: template.Must(template.New("checked").Parse(checkedTemplate)),
+}
+
+// genFunc is what a template needs of a plan.
+type genFunc struct {
+	N                     int
+	Name, ID, Fingerprint string
+	Pos                   string   // where the function is declared: file:line
+	Stateful              bool     // the body uses kept state
+	Func                  string   // the function as a value: f, or a method expression
+	Args                  []genArg // the receiver first
+	Results               []result
+	OutTypes              []string // checked mode: the results', then the pointer arguments'
+	Dests                 []string // checked mode: where the caller decodes them
+	Call                  string   // the call of the marked function on the _hpA arguments
+}
+
+type genArg struct {
+	Alias, Type, Display string
+	Pass                 string // default mode: "string", "slice" or "" for a copy
+	Pointer              bool   // checked mode: a pointer argument, which is in-out
+}
+
+func (p *plan) gen() genFunc {
+	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: p.results, Pos: p.pos, Stateful: p.stateful, Func: p.fn}
+	if p.recv != nil {
+		g.Func = p.recv.alias + "." + p.method
+	}
+	var args []string
+	for i, a := range p.allArgs() {
+		ga := genArg{Alias: a.alias, Type: a.typ, Display: a.display}
+		switch a.pass {
+		case byClonedString:
+			ga.Pass = "string"
+		case byClonedSlice:
+			ga.Pass = "slice"
+		case byPointer:
+			ga.Pointer = p.mode == Checked
+		}
+		g.Args = append(g.Args, ga)
+		args = append(args, fmt.Sprintf("_hpA%d", i))
+	}
+	for i, r := range p.results {
+		g.OutTypes = append(g.OutTypes, r.Type)
+		g.Dests = append(g.Dests, fmt.Sprintf("&_hpR%d", i))
+	}
+	for i, a := range g.Args {
+		if a.Pointer {
+			g.OutTypes = append(g.OutTypes, a.Type)
+			g.Dests = append(g.Dests, fmt.Sprintf("%s.InOut(_hpP%d)", rtName, i))
+		}
+	}
+	dots := ""
+	if p.variadic {
+		dots = "..."
+	}
+	if p.recv != nil {
+		g.Call = fmt.Sprintf("%s.%s(%s%s)", args[0], p.method, strings.Join(args[1:], ", "), dots)
+	} else {
+		g.Call = fmt.Sprintf("%s(%s%s)", p.fn, strings.Join(args, ", "), dots)
+	}
+	return g
+}
+
+// generatedHeader starts every file that hotpatch build generates.
+const generatedHeader = "// Code generated by hotpatch build. DO NOT EDIT.\n"
+
+// generate returns the user's file with its edits, and the file of generated
+// code that goes beside it.
+func (f *fileRewrite) generate() (edited, generated []byte, err error) {
+	file := f.file.Syntax
+	// Positions of the edited file are reported against the user's file,
+	// not the overlay's temporary file.
 	pkg := f.fset.Position(file.Package)
-	f.edits = append(f.edits, edit{off: pkg.Offset, text: fmt.Sprintf("/*line %s:%d:%d*/", abs, pkg.Line, pkg.Column)})
-	imports := fmt.Sprintf("%s %q; %s \"unsafe\"; %s \"runtime\"", rtName, RuntimePath, unsafeName, runtimeName)
+	f.edits = append(f.edits, edit{off: pkg.Offset, text: fmt.Sprintf("/*line %s:%d:%d*/", f.file.Name, pkg.Line, pkg.Column)})
+	var aliases []string
 	for _, p := range f.plans {
-		if p.mode != Checked {
-			imports += fmt.Sprintf("; %s \"sync\"", syncName) // frame pools
+		f.insert(p.body+1, p.dispatch())
+		aliases = append(aliases, p.aliases...)
+	}
+	if len(f.plans) > 0 {
+		// The generated code spells the types of the signatures with
+		// aliases declared here, in the user's file: a type such as
+		// C.struct_point resolves only in the file whose cgo preamble
+		// declares it. They go after the user's last byte, where they move
+		// no position.
+		tail := "\n"
+		if len(f.file.Src) > 0 && f.file.Src[len(f.file.Src)-1] != '\n' {
+			tail = "\n\n"
+		}
+		tail += fmt.Sprintf("// Type aliases for the code that hotpatch build generated in %s.\ntype (\n\t%s\n)\n",
+			filepath.Base(GeneratedFile(f.file.Name)), strings.Join(aliases, "\n\t"))
+		f.edits = append(f.edits, edit{off: len(f.file.Src), text: tail})
+		if edited, err = apply(f.file.Src, f.edits); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.file.Name, err)
+		}
+	}
+
+	var b bytes.Buffer
+	b.WriteString(generatedHeader)
+	// Positions in the generated code are reported against the generated
+	// file's own name, beside the user's file; hotpatch build -work keeps it.
+	fmt.Fprintf(&b, "\n//line %s:4\npackage %s\n\nimport (\n", GeneratedFile(f.file.Name), file.Name.Name)
+	fmt.Fprintf(&b, "\t%s %q\n", rtName, RuntimePath)
+	if len(f.plans) > 0 {
+		fmt.Fprintf(&b, "\t%s \"unsafe\"\n", unsafeName)
+	}
+	for _, p := range f.plans {
+		if p.mode == Default {
+			fmt.Fprintf(&b, "\t%s \"sync\"\n", syncName) // frame pools
 			break
 		}
 	}
-	f.insert(file.Name.End(), "; import ("+imports+")")
-	var tail strings.Builder
+	b.WriteString(")\n")
+	for _, k := range f.kept {
+		g := genKept{N: k.index, Name: k.name.Name, ID: k.id, Schema: goString(k.schema.String()), Recursive: k.recursive,
+			Pos: fmt.Sprintf("%s:%d", filepath.Base(f.file.Name), f.fset.Position(k.name.Pos()).Line)}
+		if err := keptTmpl.Execute(&b, g); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, p := range f.plans {
-		f.insert(p.body+1, p.dispatch())
-		fmt.Fprintf(&tail, "\n//line %s:%d\n", abs, p.line)
-		p.writeCode(&tail)
-	}
-	sort.SliceStable(f.edits, func(i, j int) bool { return f.edits[i].off < f.edits[j].off })
-	var b strings.Builder
-	last := 0
-	for _, e := range f.edits {
-		b.Write(f.src[last:e.off])
-		b.WriteString(e.text)
-		last = e.off
-	}
-	b.Write(f.src[last:])
-	b.WriteString("\n")
-	b.WriteString(tail.String())
-	return []byte(b.String())
-}
-
-func (p *plan) args() []string {
-	var names []string
-	if p.recv != nil {
-		names = append(names, p.recv.name)
-	}
-	for _, a := range p.params {
-		names = append(names, a.name)
-	}
-	return names
-}
-
-// dispatch is the check at the start of the marked body: if a newer copy has
-// the function, the call runs there.
-func (p *plan) dispatch() string {
-	call := fmt.Sprintf("_hotpatchCall_%s(_hpT, %s)", p.key, strings.Join(p.args(), ", "))
-	if len(p.results) == 0 {
-		return fmt.Sprintf(" if _hpT := _hotpatchSlot_%s.Load(); _hpT != nil { %s; return };", p.key, call)
-	}
-	return fmt.Sprintf(" if _hpT := _hotpatchSlot_%s.Load(); _hpT != nil { return %s };", p.key, call)
-}
-
-// allArgs returns the receiver, if any, and the parameters.
-func (p *plan) allArgs() []arg {
-	if p.recv != nil {
-		return append([]arg{*p.recv}, p.params...)
-	}
-	return p.params
-}
-
-// writeSlot writes the slot of the function and registers its enter function.
-func (p *plan) writeSlot(b *strings.Builder) {
-	k := p.key
-	fmt.Fprintf(b, "var _hotpatchSlot_%s = %s.Register(%s, %s)\n", k, rtName, strconv.Quote(p.id), strconv.Quote(p.layout))
-	fmt.Fprintf(b, "func init() { _hotpatchSlot_%s.SetEnter(_hotpatchEnter_%s) }\n", k, k)
-}
-
-// callExpr returns the call of the function itself on args.
-func (p *plan) callExpr(args []string) string {
-	var call string
-	if p.recv != nil {
-		call = fmt.Sprintf("%s.%s(%s", args[0], p.method, strings.Join(args[1:], ", "))
-	} else {
-		call = fmt.Sprintf("%s(%s", p.fn, strings.Join(args, ", "))
-	}
-	if p.variadic {
-		call += "..."
-	}
-	return call + ")"
-}
-
-// writeCode writes the frame type, the slot, the caller's half of a patched
-// call and the newer copy's half.
-func (p *plan) writeCode(b *strings.Builder) {
-	if p.mode == Checked {
-		p.writeChecked(b)
-		return
-	}
-	all := p.allArgs()
-	k := p.key
-	fmt.Fprintf(b, "type _hotpatchFrame_%s struct { %s.Header;", k, rtName)
-	for i, a := range all {
-		fmt.Fprintf(b, " p%d %s;", i, a.frame)
-	}
-	for i, r := range p.results {
-		fmt.Fprintf(b, " r%d %s;", i, r)
-	}
-	b.WriteString(" }\n")
-	p.writeSlot(b)
-
-	// The caller's half runs in the copy the host loaded. Its frames come
-	// from a pool: a frame must live on the heap (see rt.Target.Call), and
-	// allocating one for every call cost more than the rest of the call's
-	// overhead together. A frame goes back to the pool cleared, so that it
-	// keeps none of the caller's values alive.
-	var params, sets, rets, results []string
-	for i, a := range all {
-		params = append(params, fmt.Sprintf("_hpP%d %s", i, a.frame))
-		sets = append(sets, fmt.Sprintf("_hpF.p%d = _hpP%d", i, i))
-	}
-	for i := range p.results {
-		rets = append(rets, fmt.Sprintf("_hpR%d", i))
-		results = append(results, fmt.Sprintf("_hpF.r%d", i))
-	}
-	fmt.Fprintf(b, "var _hotpatchFrames_%s = %s.Pool{New: func() any { return new(_hotpatchFrame_%s) }}\n", k, syncName, k)
-	fmt.Fprintf(b, "func _hotpatchCall_%s(_hpT *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\t_hpF := _hotpatchFrames_%s.Get().(*_hotpatchFrame_%s)\n", k, k)
-	for _, s := range sets {
-		fmt.Fprintf(b, "\t%s\n", s)
-	}
-	fmt.Fprintf(b, "\t_hpT.Call(%s.Pointer(_hpF))\n", unsafeName)
-	fmt.Fprintf(b, "\t%s.KeepAlive(_hpF)\n", runtimeName)
-	if len(rets) > 0 {
-		fmt.Fprintf(b, "\t%s := %s\n", strings.Join(rets, ", "), strings.Join(results, ", "))
-	}
-	fmt.Fprintf(b, "\t*_hpF = _hotpatchFrame_%s{}\n", k)
-	fmt.Fprintf(b, "\t_hotpatchFrames_%s.Put(_hpF)\n", k)
-	if len(rets) > 0 {
-		fmt.Fprintf(b, "\treturn %s\n", strings.Join(rets, ", "))
-	} else {
-		b.WriteString("\treturn\n")
-	}
-	b.WriteString("}\n")
-
-	// The newer copy's half.
-	fmt.Fprintf(b, "func _hotpatchEnter_%s(_hpFrame %s.Pointer) {\n", k, unsafeName)
-	fmt.Fprintf(b, "\t_hpF := (*_hotpatchFrame_%s)(_hpFrame)\n", k)
-	var callArgs, copyBack []string
-	for i, a := range all {
-		v := fmt.Sprintf("_hpF.p%d", i)
-		switch a.pass {
-		case byClonedString:
-			fmt.Fprintf(b, "\t_hpA%d := %s.CloneString(%s)\n", i, rtName, v)
-			v = fmt.Sprintf("_hpA%d", i)
-		case byClonedSlice:
-			fmt.Fprintf(b, "\t_hpA%d := %s.CloneSlice(%s)\n", i, rtName, v)
-			copyBack = append(copyBack, fmt.Sprintf("copy(%s, _hpA%d)", v, i))
-			v = fmt.Sprintf("_hpA%d", i)
-		}
-		callArgs = append(callArgs, v)
-	}
-	call := p.callExpr(callArgs)
-	if len(results) > 0 {
-		fmt.Fprintf(b, "\t%s = %s\n", strings.Join(results, ", "), call)
-	} else {
-		fmt.Fprintf(b, "\t%s\n", call)
-	}
-	for _, c := range copyBack {
-		fmt.Fprintf(b, "\t%s\n", c)
-	}
-	b.WriteString("}\n")
-}
-
-// writeChecked writes the code of a checked function: its values travel
-// through MessagePack (see rt.Checked).
-func (p *plan) writeChecked(b *strings.Builder) {
-	all := p.allArgs()
-	k := p.key
-	fmt.Fprintf(b, "type _hotpatchFrame_%s struct { %s.Header; %s.Checked }\n", k, rtName, rtName)
-	p.writeSlot(b)
-
-	// The caller's half: encode the arguments, decode the results and the
-	// final values of pointer arguments.
-	var params, argVals, argTypes, dests, rets []string
-	for i, a := range all {
-		params = append(params, fmt.Sprintf("_hpP%d %s", i, a.frame))
-		argVals = append(argVals, fmt.Sprintf("_hpP%d", i))
-		argTypes = append(argTypes, strconv.Quote(a.typ))
-	}
-	for i := range p.results {
-		dests = append(dests, fmt.Sprintf("&_hpR%d", i))
-		rets = append(rets, fmt.Sprintf("_hpR%d", i))
-	}
-	var outTypes []string
-	for _, t := range p.resultTypes {
-		outTypes = append(outTypes, strconv.Quote(t))
-	}
-	for i, a := range all {
-		if a.pass == byPointer {
-			dests = append(dests, fmt.Sprintf("%s.InOut(_hpP%d)", rtName, i))
-			outTypes = append(outTypes, strconv.Quote(a.typ))
+		if err := templates[p.mode].Execute(&b, p.gen()); err != nil {
+			return nil, nil, err
 		}
 	}
-	fmt.Fprintf(b, "var _hotpatchArgTypes_%s = []string{%s}\n", k, strings.Join(argTypes, ", "))
-	fmt.Fprintf(b, "var _hotpatchOutTypes_%s = []string{%s}\n", k, strings.Join(outTypes, ", "))
-	fmt.Fprintf(b, "func _hotpatchCall_%s(_hpT *%s.Target, %s) (%s) {\n", k, rtName, strings.Join(params, ", "), strings.Join(p.results, ", "))
-	fmt.Fprintf(b, "\t_hpF := new(_hotpatchFrame_%s)\n", k)
-	for i, r := range p.results {
-		fmt.Fprintf(b, "\tvar _hpR%d %s\n", i, r)
+	generated, err = format.Source(b.Bytes())
+	if err != nil {
+		// A bug in the templates: show the code that does not parse.
+		return nil, nil, fmt.Errorf("hotpatch generated code for %s that does not parse: %v\n%s", f.file.Name, err, b.Bytes())
 	}
-	fmt.Fprintf(b, "\t_hpT.CallChecked(%s.Pointer(_hpF), &_hpF.Checked, &_hotpatchArgTypes_%s, []any{%s}, []any{%s})\n", unsafeName, k, strings.Join(argVals, ", "), strings.Join(dests, ", "))
-	fmt.Fprintf(b, "\t%s.KeepAlive(_hpF)\n", runtimeName)
-	fmt.Fprintf(b, "\treturn %s\n}\n", strings.Join(rets, ", "))
-
-	// The newer copy's half: decode into this copy's heap, run the body,
-	// encode what goes back.
-	fmt.Fprintf(b, "func _hotpatchEnter_%s(_hpFrame %s.Pointer) {\n", k, unsafeName)
-	fmt.Fprintf(b, "\t_hpF := (*_hotpatchFrame_%s)(_hpFrame)\n", k)
-	fmt.Fprintf(b, "\t_hpD := _hpF.Checked.Args(%s)\n", strconv.Quote(p.id))
-	var callArgs, back []string
-	for i, a := range all {
-		fmt.Fprintf(b, "\tvar _hpA%d %s\n", i, a.frame)
-		fmt.Fprintf(b, "\t_hpD.Decode(&_hpA%d, %s, %s)\n", i, strconv.Quote(displayName(a.name, i)), strconv.Quote(a.typ))
-		callArgs = append(callArgs, fmt.Sprintf("_hpA%d", i))
-		if a.pass == byPointer {
-			back = append(back, fmt.Sprintf("_hpA%d", i))
-		}
-	}
-	b.WriteString("\t_hpD.Done()\n")
-	call := p.callExpr(callArgs)
-	if len(rets) > 0 {
-		fmt.Fprintf(b, "\t%s := %s\n", strings.Join(rets, ", "), call)
-	} else {
-		fmt.Fprintf(b, "\t%s\n", call)
-	}
-	fmt.Fprintf(b, "\t_hpF.Checked.Return(&_hotpatchOutTypes_%s, %s)\n}\n", k, strings.Join(append(rets, back...), ", "))
+	return edited, generated, nil
 }
 
-// displayName is how errors name an argument: by its name, or by its
-// position if the source leaves it unnamed.
-func displayName(name string, i int) string {
-	if strings.HasPrefix(name, "_hp") {
-		return fmt.Sprintf("#%d", i+1)
-	}
-	return name
+// A Config is what the main package's generated file tells the runtime
+// about the build (rt.Config).
+type Config struct {
+	Output   string // the build output, an absolute path
+	Build    string // the build's identifier
+	Rollback bool   // hotpatch build -rollback
 }
 
-// ConfigFile returns the file that hotpatch build adds to the main package:
-// it tells the runtime where the build output lives and which build this is.
-func ConfigFile(pkgName, out, build string) []byte {
-	return fmt.Appendf(nil, "package %s\n\nimport %s %q\n\nfunc init() { %s.Configure(%q, %q) }\n", pkgName, rtName, RuntimePath, rtName, out, build)
+// ConfigFile returns the name and the content of the file that hotpatch
+// build adds to the main package, in the folder dir: it tells the runtime
+// where the build output lives and which build this is.
+func ConfigFile(dir, pkgName string, c Config) (string, []byte) {
+	return filepath.Join(dir, generatedPrefix+"config.go"), fmt.Appendf(nil, configTemplate,
+		generatedHeader, pkgName, rootName, RootPath, rtName, RuntimePath, rtName, rootName, rtName, rtName, c.Output, c.Build, c.Rollback)
+}
+
+const configTemplate = `%s
+package %s
+
+import (
+	%s %q
+	%s %q
+)
+
+func init() {
+	// A panic in another copy's body reaches a recover here as a
+	// *hotpatch.PanicError.
+	%s.SetPanicMaker(func(fn, value, stack, build string) error {
+		return &%s.PanicError{Func: fn, Value: value, Stack: stack, Build: build}
+	})
+	%s.Configure(%s.Config{Output: %q, Build: %q, Rollback: %t})
+}
+`
+
+// goString returns s as a Go string literal: a raw one where it can be.
+func goString(s string) string {
+	if strings.ContainsAny(s, "`\r") {
+		return strconv.Quote(s)
+	}
+	return "`" + s + "`"
 }

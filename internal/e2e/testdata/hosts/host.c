@@ -29,6 +29,26 @@ static int (*Flags)(void);
 static long long (*SpinGC)(void);
 static long long (*Sum3)(long long, long long, long long);
 static int (*DivMod)(int, int);
+static int (*NilDeref)(void);
+static int (*NilDerefMarked)(void);
+static int (*BrokenPipe)(void);
+static long long (*Risky)(long long);
+
+// inCopy calls the exported function name of the library at path, which
+// the patcher has loaded already: a patch copy, old or new.
+static int inCopy(const char *path, const char *name) {
+	void *lib = lib_open(path, 0);
+	if (!lib) { fprintf(stderr, "host: %s: %s\n", path, lib_error()); return -1; }
+	int (*f)(void) = (int (*)(void))lib_sym(lib, name);
+	return f ? f() : -1;
+}
+
+static int threadResult;
+static THREAD_FN nilDerefThread(void *arg) {
+	(void)arg;
+	threadResult = NilDeref();
+	return 0;
+}
 
 static void *sym(void *lib, const char *name) {
 	void *p = lib_sym(lib, name);
@@ -148,6 +168,10 @@ int main(int argc, char **argv) {
 	SpinGC = sym(lib, "SpinGC");
 	Sum3 = sym(lib, "Sum3");
 	DivMod = sym(lib, "DivMod");
+	NilDeref = sym(lib, "NilDeref");
+	NilDerefMarked = sym(lib, "NilDerefMarked");
+	BrokenPipe = sym(lib, "BrokenPipe");
+	Risky = sym(lib, "Risky");
 
 	thread_t threads[THREADS];
 	char line[1024], word[64], arg[900];
@@ -186,6 +210,17 @@ int main(int argc, char **argv) {
 			sscanf(arg, "%d %d", &a, &b);
 			printf("%d\n", DivMod(a, b));
 		} else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
+		else if (!strcmp(word, "risky")) printf("%lld\n", Risky(atoll(arg)));
+		else if (!strcmp(word, "nilderef")) printf("%d\n", NilDeref());
+		else if (!strcmp(word, "nilderef-marked")) printf("%d\n", NilDerefMarked());
+		else if (!strcmp(word, "nilderef-copy")) printf("%d\n", inCopy(arg, "NilDeref"));
+		else if (!strcmp(word, "nilderef-thread")) {
+			thread_t t;
+			thread_start(&t, nilDerefThread, NULL);
+			thread_join(t);
+			printf("%d\n", threadResult);
+		} else if (!strcmp(word, "brokenpipe")) printf("%d\n", BrokenPipe());
+		else if (!strcmp(word, "brokenpipe-copy")) printf("%d\n", inCopy(arg, "BrokenPipe"));
 		else if (!strcmp(word, "stress-start")) {
 			for (int t = 0; t < THREADS; t++) thread_start(&threads[t], stress, (void *)(intptr_t)(t + 1));
 			printf("started\n");

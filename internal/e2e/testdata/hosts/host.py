@@ -18,7 +18,22 @@ lib.Shape.restype = ctypes.c_int
 lib.Shape.argtypes = [ctypes.c_int]
 lib.Statics.restype = ctypes.c_int
 lib.Flags.restype = ctypes.c_int
+lib.NilDeref.restype = ctypes.c_int
+lib.NilDerefMarked.restype = ctypes.c_int
+lib.BrokenPipe.restype = ctypes.c_int
 libc = ctypes.CDLL(None)
+
+
+def nil_deref_thread():
+    """NilDeref on a thread that the host creates."""
+    import threading
+    result = []
+    t = threading.Thread(target=lambda: result.append(lib.NilDeref()))
+    t.start()
+    t.join()
+    return result[0]
+
+
 libc.free.argtypes = [ctypes.c_void_p]
 
 for line in sys.stdin:
@@ -47,6 +62,18 @@ for line in sys.stdin:
         out = lib.Statics()
     elif word == "flags":
         out = lib.Flags()
+    elif word == "nilderef":
+        out = lib.NilDeref()
+    elif word == "nilderef-thread":
+        out = nil_deref_thread()
+    elif word == "nilderef-marked":
+        out = lib.NilDerefMarked()
+    elif word == "nilderef-copy":
+        out = ctypes.CDLL(arg).NilDeref()
+    elif word == "brokenpipe":
+        out = lib.BrokenPipe()
+    elif word == "brokenpipe-copy":
+        out = ctypes.CDLL(arg).BrokenPipe()
     elif word == "quit":
         break
     else:

@@ -196,4 +196,61 @@ func SpinGC() C.longlong {
 	return C.longlong(time.Since(start).Microseconds())
 }
 
+// risky is rebuilt with a body that panics, with hotpatch build -rollback.
+//
+//hotpatch:func
+func risky(x int64) int64 {
+	return x*10 + version
+}
+
+//export Risky
+func Risky(x C.longlong) C.longlong { return C.longlong(risky(int64(x))) }
+
+// nilDeref dereferences a nil pointer in the copy that runs it, and
+// recovers: it returns 1 once the panic is recovered. The fault must reach
+// this copy's runtime however many copies the process holds.
+func nilDeref() (recovered int32) {
+	defer func() {
+		if recover() != nil {
+			recovered = 1
+		}
+	}()
+	var p *int32
+	return *p
+}
+
+// NilDeref runs nilDeref in this copy: the host's, or any other that the
+// host loads by its path.
+//
+//export NilDeref
+func NilDeref() C.int { return C.int(nilDeref()) }
+
+// nilDerefMarked runs nilDeref in the copy that runs the marked functions:
+// the newest.
+//
+//hotpatch:func
+func nilDerefMarked() int32 { return nilDeref() }
+
+//export NilDerefMarked
+func NilDerefMarked() C.int { return C.int(nilDerefMarked()) }
+
+// BrokenPipe writes to a pipe whose reader is gone, from Go code of this
+// copy, and returns 1 once the write has failed. On Linux the write raises
+// SIGPIPE, which must reach this copy's runtime too.
+//
+//export BrokenPipe
+func BrokenPipe() C.int {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1
+	}
+	r.Close()
+	_, err = w.Write([]byte("x"))
+	w.Close()
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
 func main() {}

@@ -15,6 +15,7 @@ static const char* open_error(void) { return lib_error(); }
 static void* sym(void* lib, const char* name) { return lib_sym(lib, name); }
 static long long call_ll_ll(void* f, long long x) { return ((long long (*)(long long))f)(x); }
 static long long call_ll(void* f) { return ((long long (*)(void))f)(); }
+static int call_int(void* f) { return ((int (*)(void))f)(); }
 */
 import "C"
 
@@ -49,6 +50,24 @@ func main() {
 		return p
 	}
 	compute, spinGC := sym("Compute"), sym("SpinGC")
+	nilDeref, nilDerefMarked, brokenPipe := sym("NilDeref"), sym("NilDerefMarked"), sym("BrokenPipe")
+	// inCopy calls name in the library at path, which the patcher has
+	// loaded already: a patch copy.
+	inCopy := func(path, name string) int {
+		p := C.CString(path)
+		defer C.free(unsafe.Pointer(p))
+		l := C.open_lib(p)
+		if l == nil {
+			return -1
+		}
+		n := C.CString(name)
+		defer C.free(unsafe.Pointer(n))
+		f := C.sym(l, n)
+		if f == nil {
+			return -1
+		}
+		return int(C.call_int(f))
+	}
 
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -61,6 +80,24 @@ func main() {
 			fmt.Println(int64(C.call_ll(spinGC)))
 		case "hostgc":
 			fmt.Println(hostGC().Microseconds())
+		case "nilderef":
+			fmt.Println(int(C.call_int(nilDeref)))
+		case "nilderef-thread":
+			// A thread of the host's runtime that never called the library.
+			done := make(chan int)
+			go func() {
+				runtime.LockOSThread()
+				done <- int(C.call_int(nilDeref))
+			}()
+			fmt.Println(<-done)
+		case "nilderef-marked":
+			fmt.Println(int(C.call_int(nilDerefMarked)))
+		case "nilderef-copy":
+			fmt.Println(inCopy(arg, "NilDeref"))
+		case "brokenpipe":
+			fmt.Println(int(C.call_int(brokenPipe)))
+		case "brokenpipe-copy":
+			fmt.Println(inCopy(arg, "BrokenPipe"))
 		case "quit":
 			return
 		default:

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/hotpatch-go/hotpatch/internal/build"
+)
+
+var buildCommand = &command{
+	name:  "build",
+	short: "build a library and publish it to the processes that run it",
+	usage: "hotpatch build [go build flags] [-work] -o OUT [PKG | FILE.go...]",
+	long: `Build builds the main package as a c-shared library at OUT, with the
+functions marked //hotpatch:func made patchable, and publishes it: every
+process that loaded an earlier build of OUT, or a copy of it, runs the new
+bodies of the marked functions from its next call on.
+
+The main package is named as go build names it: a directory (the default is
+"."), an import path, a pattern that matches one main package, or the list of
+its .go files. Go build's flags work as they do there; -buildmode is always
+c-shared.
+
+A function that cannot be patched, or a malformed directive, is an error that
+names the file, the line, the function and the reason, and nothing is built.
+A build that does not compile leaves OUT, and every running process, as they
+were.
+
+Before publishing, build loads the new build once as a patch copy in a
+process of its own: a build whose package initialisation panics, crashes or
+exits is not published, and its panic is printed. -probe=false publishes
+without this, for a library whose initialisation needs its host.
+
+The -work flag keeps the overlay that holds the generated code, and prints
+where it is, as go build -work does for its work folder.
+`,
+	run: runBuild,
+}
+
+func runBuild(c *command, ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a, err := build.ParseArgs(args)
+	if errors.Is(err, build.ErrHelp) {
+		printHelp(stdout, c)
+		return 0
+	}
+	if err != nil {
+		return usageError(stderr, c, err)
+	}
+	for _, w := range a.Warnings {
+		fmt.Fprintf(stderr, "hotpatch build: warning: %s\n", w)
+	}
+	res, err := build.Run(ctx, a, stderr)
+	if res != nil && res.Work != "" {
+		fmt.Fprintf(stderr, "hotpatch build: WORK=%s\n", res.Work)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hotpatch build: %v\n", err)
+		return 1
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "%s: hotpatch: warning: %s\n", w.Pos, w.Msg)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stderr, "hotpatch build: note: %s\n", n)
+	}
+	if len(res.Funcs) == 0 {
+		fmt.Fprintf(stderr, "hotpatch build: warning: no function is marked //hotpatch:func in %s: nothing in %s can be patched\n",
+			strings.Join(res.Searched, ", "), filepath.Base(res.Output))
+	}
+	fmt.Fprintf(stderr, "hotpatch: built %s (build %s, %d patchable functions)\n", filepath.Base(res.Output), res.Build, len(res.Funcs))
+	return 0
+}

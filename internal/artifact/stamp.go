@@ -1,0 +1,108 @@
+package artifact
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// A Stamp describes a published build. hotpatch build writes it beside the
+// build output after the output is complete and renamed into place; the
+// running library loads a build only when the file it copies matches its
+// stamp, so a half-written or foreign file is never loaded.
+type Stamp struct {
+	// Build identifies the build. Each copy reports the same identifier.
+	Build string `json:"build"`
+	// Size and CRC32C are the size and Castagnoli CRC-32 of the output.
+	Size   int64  `json:"size"`
+	CRC32C uint32 `json:"crc32c"`
+	// Go is the version of Go that built it, such as go1.27.3: a running
+	// process checks that its environment lets that runtime start.
+	Go string `json:"go,omitempty"`
+}
+
+// StampPath returns the path of the stamp of the build output out.
+func StampPath(out string) string { return out + ".hotpatch" }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// StampFile computes the stamp of the file at path for build.
+func StampFile(path, build string) (Stamp, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Stamp{}, err
+	}
+	defer f.Close()
+	h := crc32.New(castagnoli)
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Stamp{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return Stamp{Build: build, Size: n, CRC32C: h.Sum32()}, nil
+}
+
+// WriteStamp publishes the stamp of the build output out. The stamp is
+// written to a temporary file and renamed into place, so a reader never sees
+// half of it.
+func WriteStamp(out string, s Stamp) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(StampPath(out), data)
+}
+
+// ErrNoStamp means that the build output has no stamp: it was not built by
+// hotpatch build, or not yet.
+var ErrNoStamp = errors.New("no hotpatch stamp")
+
+// ReadStamp reads the stamp of the build output out.
+func ReadStamp(out string) (Stamp, error) {
+	data, err := readShared(StampPath(out))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Stamp{}, fmt.Errorf("%s: %w", StampPath(out), ErrNoStamp)
+	}
+	if err != nil {
+		return Stamp{}, err
+	}
+	var s Stamp
+	if err := json.Unmarshal(data, &s); err != nil || s.Build == "" {
+		return Stamp{}, fmt.Errorf("%s is corrupt (%q): rebuild with hotpatch build", StampPath(out), data)
+	}
+	return s, nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := ReplaceFile(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+// readShared reads the file at path with openShared.
+func readShared(path string) ([]byte, error) {
+	f, err := openShared(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}

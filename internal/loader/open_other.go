@@ -1,9 +1,0 @@
-//go:build !windows
-
-package loader
-
-import "os"
-
-// openShared opens path for reading. Elsewhere than on Windows, an open file
-// never keeps others from renaming or replacing it.
-func openShared(path string) (*os.File, error) { return os.Open(path) }

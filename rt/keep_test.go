@@ -1,0 +1,93 @@
+package rt
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type entV1 struct {
+	Name string
+	HP   int32
+}
+
+type worldV1 struct {
+	Tick   int64
+	Ents   []entV1
+	ByName map[string]int
+	Boss   *entV1
+}
+
+type entV2 struct {
+	Extra string
+	HP    int64
+	Name  string
+}
+
+type worldV2 struct {
+	Level  int
+	Ents   []entV2
+	Boss   *entV2
+	ByName map[string]int
+	Tick   int64
+}
+
+type entV3 struct{ HP string }
+
+type worldV3 struct{ Ents []entV3 }
+
+// moveKept saves from into bytes, as the old owner does, and loads them into
+// to, as the new one does, under the identity id.
+func moveKept(t *testing.T, from, to any) error {
+	t.Helper()
+	defer func(old []*KeptVar) { keptVars = old }(keptVars)
+	keptVars = []*KeptVar{{ID: "example.com/game.world", ptr: from}}
+	data, err := saveKept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptVars = []*KeptVar{{ID: "example.com/game.world", ptr: to}}
+	return loadKept(data)
+}
+
+func TestMoveKept(t *testing.T) {
+	v1 := worldV1{Tick: 7, Ents: []entV1{{"a", 10}, {"b", 20}}, ByName: map[string]int{"a": 0, "b": 1}, Boss: &entV1{"a", 100}}
+	v2 := worldV2{Level: 5, ByName: map[string]int{"stale": 9}}
+	if err := moveKept(t, &v1, &v2); err != nil {
+		t.Fatal(err)
+	}
+	want := worldV2{Ents: []entV2{{Name: "a", HP: 10}, {Name: "b", HP: 20}}, Boss: &entV2{Name: "a", HP: 100}, ByName: map[string]int{"a": 0, "b": 1}, Tick: 7}
+	if !reflect.DeepEqual(v2, want) {
+		t.Errorf("moved: %+v, want %+v (added fields zero, not their old values)", v2, want)
+	}
+
+	v3 := worldV3{Ents: []entV3{{"untouched"}}}
+	err := moveKept(t, &v1, &v3)
+	if err == nil || !strings.Contains(err.Error(), "kept variable example.com/game.world does not decode into its new type rt.worldV3") {
+		t.Errorf("moving into an incompatible type: %v", err)
+	}
+	if v3.Ents[0].HP != "untouched" {
+		t.Errorf("a value that does not decode changed the variable: %+v", v3)
+	}
+}
+
+type node struct {
+	Next *node
+	V    int
+}
+
+func TestCycleRefused(t *testing.T) {
+	defer func(old []*KeptVar) { keptVars = old }(keptVars)
+	shared := &node{V: 1}
+	dag := &struct{ A, B *node }{shared, shared} // shared, not a cycle
+	ring := &node{V: 1}
+	ring.Next = &node{V: 2, Next: ring}
+	keptVars = []*KeptVar{{ID: "dag", ptr: dag, recursive: true}}
+	if _, err := saveKept(); err != nil {
+		t.Errorf("two pointers to one node: %v", err)
+	}
+	keptVars = []*KeptVar{{ID: "ring", ptr: &ring, recursive: true}}
+	if _, err := saveKept(); err == nil || !strings.Contains(err.Error(), "kept variable ring holds a cycle of pointers") {
+		t.Errorf("a ring: %v", err)
+	}
+}

@@ -1,0 +1,364 @@
+//go:build linux || darwin
+
+// The signal dispatcher. Every copy of the library is a Go runtime, and every
+// Go runtime in a c-shared library installs its own handlers for SIGURG (to
+// preempt goroutines) and for SIGSEGV, SIGBUS, SIGFPE and SIGPIPE (to turn a
+// fault in Go code into a panic). A handler that finds the signal is not its
+// runtime's forwards it to the handler installed before it. With many copies,
+// that chain goes wrong in two ways, and the dispatcher replaces it with a flat
+// table that the original copy owns:
+//
+//   - SIGURG: a runtime forwards only faults and SIGPIPE, so the newest
+//     runtime swallows the preemption signals of all the others: their
+//     goroutines in call-free loops can no longer be stopped, and a GC waits
+//     for them forever. The dispatcher calls the SIGURG handler of every
+//     runtime in turn. A runtime that receives a signal for a thread it does
+//     not know returns at once, and one that does know the thread checks that
+//     the signal landed on its own code before it preempts anything.
+//
+//   - Faults: a fault in an old copy used to travel down the chain of every
+//     newer copy's handler, each nested on the one signal stack of the thread
+//     (32 KiB, about 315 bytes a level). From about 104 newer copies the stack
+//     ran out, and a nil dereference that the old copy would have recovered
+//     killed the process ("fatal: morestack on gsignal"). The dispatcher gives
+//     a fault to the copy whose code holds the faulting instruction, and any
+//     other fault to the original copy, which does with it what Go does with
+//     one runtime. A copy that declines a fault (it is in C code, say)
+//     forwards it to the handler its runtime found when it started: this
+//     dispatcher. That second call goes to the original copy's handler too.
+//
+// A copy's SIGURG handler may be called only once a first exported call into
+// the copy has returned, and the dispatcher is never re-entered on one thread
+// for one kind of signal: both recursions end in "fatal: morestack on
+// gsignal".
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <dlfcn.h>
+#include <ucontext.h>
+#ifdef __linux__
+#include <link.h>
+#include <sys/syscall.h>
+#endif
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#include <mach-o/getsect.h>
+#endif
+
+#define HP_MAX_COPIES 4096
+#define HP_MAX_ACTIVE 256
+
+// The fault signals, in the order of a copy's handlers.
+static const int hp_faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGPIPE};
+#define HP_NFAULTS 4
+
+static int hp_fault_index(int sig) {
+	for (int i = 0; i < HP_NFAULTS; i++) {
+		if (hp_faults[i] == sig) return i;
+	}
+	return -1;
+}
+
+// A copy of the library, as the dispatcher knows it: where its code is, and
+// its runtime's fault handlers. hp_copies[0] is the original copy.
+struct hp_copy {
+	uintptr_t lo, hi;
+	struct sigaction fault[HP_NFAULTS];
+};
+
+static struct hp_copy hp_copies[HP_MAX_COPIES];
+static atomic_int hp_copy_count;
+
+// The handlers of faults outside every copy's code: the original copy's,
+// until a host replaces the dispatcher with a handler of its own.
+static struct sigaction hp_outside[HP_NFAULTS];
+
+// The SIGURG handlers, called in turn.
+static struct sigaction hp_urg[HP_MAX_COPIES];
+static atomic_int hp_urg_count;
+
+// The SIGURG handler installed before this copy's Go runtime started, captured
+// by a constructor that runs before the runtime's own initialisation. In a Go
+// host this is the host runtime's handler.
+static struct sigaction hp_before_go;
+static int hp_before_go_ok;
+
+__attribute__((constructor(101))) static void hp_capture_before_go(void) {
+	hp_before_go_ok = sigaction(SIGURG, NULL, &hp_before_go) == 0;
+}
+
+// Threads inside the dispatcher, for SIGURG and for faults.
+static atomic_long hp_urg_active[HP_MAX_ACTIVE];
+static atomic_long hp_fault_active[HP_MAX_ACTIVE];
+
+static long hp_thread_id(void) {
+#ifdef __linux__
+	return (long)syscall(SYS_gettid);
+#else
+	return (long)pthread_self();
+#endif
+}
+
+static int hp_is_active(atomic_long *active, long tid) {
+	for (int i = 0; i < HP_MAX_ACTIVE; i++) {
+		if (atomic_load(&active[i]) == tid) return 1;
+	}
+	return 0;
+}
+
+static int hp_enter(atomic_long *active, long tid) {
+	for (int i = 0; i < HP_MAX_ACTIVE; i++) {
+		long free_slot = 0;
+		if (atomic_compare_exchange_strong(&active[i], &free_slot, tid)) return i;
+	}
+	return -1;
+}
+
+static void hp_leave(atomic_long *active, int slot) {
+	if (slot >= 0) atomic_store(&active[slot], 0);
+}
+
+static int hp_is_real(const struct sigaction *sa);
+
+static void hp_call(const struct sigaction *h, int sig, siginfo_t *info, void *ctx) {
+	if (h->sa_flags & SA_SIGINFO) {
+		if (h->sa_sigaction != NULL) h->sa_sigaction(sig, info, ctx);
+	} else if (h->sa_handler != SIG_DFL && h->sa_handler != SIG_IGN) {
+		h->sa_handler(sig);
+	} else if (h->sa_handler == SIG_DFL) {
+		// The default action: a fault then happens again and ends the
+		// process, as it would have without any Go runtime.
+		signal(sig, SIG_DFL);
+		if (sig == SIGPIPE) raise(sig);
+	}
+}
+
+static void hp_dispatch_urg(int sig, siginfo_t *info, void *ctx) {
+	int saved_errno = errno;
+	long tid = hp_thread_id();
+	if (hp_is_active(hp_urg_active, tid)) {
+		errno = saved_errno;
+		return;
+	}
+	int slot = hp_enter(hp_urg_active, tid);
+	int n = atomic_load(&hp_urg_count);
+	for (int i = 0; i < n; i++) hp_call(&hp_urg[i], sig, info, ctx);
+	hp_leave(hp_urg_active, slot);
+	errno = saved_errno;
+}
+
+// hp_pc returns the address of the instruction that the signal interrupted.
+static uintptr_t hp_pc(void *ctx) {
+	ucontext_t *uc = ctx;
+#if defined(__linux__) && defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__linux__) && defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.pc;
+#elif defined(__APPLE__) && defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext->__ss.__rip;
+#elif defined(__APPLE__) && defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext->__ss.__pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx) {
+	int saved_errno = errno;
+	int fi = hp_fault_index(sig);
+	long tid = hp_thread_id();
+	if (hp_is_active(hp_fault_active, tid)) {
+		// A copy declined the fault and forwarded it here.
+		hp_call(&hp_outside[fi], sig, info, ctx);
+		errno = saved_errno;
+		return;
+	}
+	int slot = hp_enter(hp_fault_active, tid);
+	uintptr_t pc = hp_pc(ctx);
+	const struct sigaction *h = &hp_outside[fi];
+	int n = atomic_load(&hp_copy_count);
+	for (int i = 0; i < n; i++) {
+		if (hp_copies[i].lo <= pc && pc < hp_copies[i].hi) {
+			h = &hp_copies[i].fault[fi];
+			break;
+		}
+	}
+	hp_call(h, sig, info, ctx);
+	hp_leave(hp_fault_active, slot);
+	errno = saved_errno;
+}
+
+static int hp_is_dispatcher(const struct sigaction *sa) {
+	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault);
+}
+
+static int hp_is_real(const struct sigaction *sa) {
+	if (sa->sa_flags & SA_SIGINFO) return sa->sa_sigaction != NULL && !hp_is_dispatcher(sa);
+	return sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN;
+}
+
+static int hp_add_urg(const struct sigaction *sa) {
+	if (!hp_is_real(sa)) return 0;
+	int n = atomic_load(&hp_urg_count);
+	for (int i = 0; i < n; i++) {
+		if (hp_urg[i].sa_sigaction == sa->sa_sigaction && hp_urg[i].sa_handler == sa->sa_handler) return 0;
+	}
+	if (n >= HP_MAX_COPIES) return -1;
+	hp_urg[n] = *sa;
+	atomic_store(&hp_urg_count, n + 1);
+	return 0;
+}
+
+static int hp_install(int sig) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = sig == SIGURG ? hp_dispatch_urg : hp_dispatch_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) != 0) return errno;
+	return 0;
+}
+
+static int hp_install_all(void) {
+	int rc = hp_install(SIGURG);
+	for (int i = 0; rc == 0 && i < HP_NFAULTS; i++) rc = hp_install(hp_faults[i]);
+	return rc;
+}
+
+// hp_code_range finds the executable segments of the loaded image that
+// holds addr.
+#ifdef __linux__
+struct hp_range_query {
+	uintptr_t addr, lo, hi;
+	int found;
+};
+
+static int hp_range_cb(struct dl_phdr_info *info, size_t size, void *data) {
+	(void)size;
+	struct hp_range_query *q = data;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	int holds = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr, e = s + ph->p_memsz;
+		if (s < lo) lo = s;
+		if (e > hi) hi = e;
+		if (s <= q->addr && q->addr < e) holds = 1;
+	}
+	if (!holds) return 0;
+	q->lo = lo;
+	q->hi = hi;
+	q->found = 1;
+	return 1;
+}
+
+static int hp_code_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+	struct hp_range_query q = {addr, 0, 0, 0};
+	dl_iterate_phdr(hp_range_cb, &q);
+	*lo = q.lo;
+	*hi = q.hi;
+	return q.found ? 0 : -1;
+}
+#else
+static int hp_code_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+	Dl_info info;
+	if (dladdr((void *)addr, &info) == 0) return -1;
+	unsigned long size = 0;
+	uint8_t *text = getsegmentdata((const struct mach_header_64 *)info.dli_fbase, "__TEXT", &size);
+	if (text == NULL) return -1;
+	*lo = (uintptr_t)text;
+	*hi = (uintptr_t)text + size;
+	return 0;
+}
+#endif
+
+// hp_add_copy records the copy whose code holds addr, with the fault
+// handlers that are installed now: its runtime's.
+static int hp_add_copy(uintptr_t addr) {
+	int n = atomic_load(&hp_copy_count);
+	if (n >= HP_MAX_COPIES) return -1;
+	struct hp_copy *c = &hp_copies[n];
+	if (hp_code_range(addr, &c->lo, &c->hi) != 0) return -2;
+	for (int i = 0; i < HP_NFAULTS; i++) {
+		if (sigaction(hp_faults[i], NULL, &c->fault[i]) != 0) return errno;
+		// A runtime that left a signal alone has no handler for it: its
+		// faults go where the others outside every copy go.
+		if (hp_is_dispatcher(&c->fault[i])) c->fault[i] = hp_outside[i];
+	}
+	atomic_store(&hp_copy_count, n + 1);
+	return 0;
+}
+
+// hp_signals_adopt records the original copy, whose code holds addr, and
+// the handlers installed now (its runtime's, and the SIGURG handler from
+// before it), then installs the dispatcher. The original copy calls it as
+// soon as its own runtime is up.
+int hp_signals_adopt(uintptr_t addr) {
+	if (hp_before_go_ok && hp_add_urg(&hp_before_go) < 0) return -1;
+	struct sigaction cur;
+	if (sigaction(SIGURG, NULL, &cur) != 0) return errno;
+	if (hp_add_urg(&cur) < 0) return -1;
+	int rc = hp_add_copy(addr);
+	if (rc != 0) return rc;
+	for (int i = 0; i < HP_NFAULTS; i++) hp_outside[i] = hp_copies[0].fault[i];
+	return hp_install_all();
+}
+
+// A patch copy's runtime installs its handlers while dlopen loads it, and
+// from the moment that runtime has initialised, its SIGURG handler swallows
+// every SIGURG meant for another runtime. A runtime that loses one such signal
+// never sends that thread another (it waits for the first to arrive), so the
+// dispatcher must be back at once: hp_signals_hold, right after dlopen, takes
+// the new handlers aside and reinstalls the dispatcher. The fault handlers go
+// into the table at once: until the copy's runtime is ready, it forwards what
+// it receives to the dispatcher, which gives it to the original copy. The
+// SIGURG handler waits for hp_signals_release, after the first call into the
+// copy has returned: calling it earlier would forward back into the
+// dispatcher. addr is the address of code in the copy.
+static struct sigaction hp_held;
+static int hp_holding;
+
+int hp_signals_hold(uintptr_t addr) {
+	if (sigaction(SIGURG, NULL, &hp_held) != 0) return errno;
+	hp_holding = 1;
+	int rc = hp_add_copy(addr);
+	int irc = hp_install_all();
+	return rc != 0 ? rc : irc;
+}
+
+int hp_signals_release(void) {
+	if (!hp_holding) return 0;
+	hp_holding = 0;
+	return hp_add_urg(&hp_held) < 0 ? -1 : 0;
+}
+
+// hp_signals_check returns a mask of the signals whose handler is not the
+// dispatcher any more, bit 0 for SIGURG and bit i+1 for the i-th fault signal,
+// and puts the dispatcher back: a handler that replaced it joins the SIGURG
+// handlers, or handles the faults outside every copy's code.
+int hp_signals_check(void) {
+	int mask = 0;
+	struct sigaction cur;
+	if (sigaction(SIGURG, NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
+		mask |= 1;
+		hp_add_urg(&cur);
+		hp_install(SIGURG);
+	}
+	for (int i = 0; i < HP_NFAULTS; i++) {
+		if (sigaction(hp_faults[i], NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
+			mask |= 1 << (i + 1);
+			hp_outside[i] = cur;
+			hp_install(hp_faults[i]);
+		}
+	}
+	return mask;
+}

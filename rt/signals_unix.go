@@ -1,0 +1,63 @@
+//go:build linux || darwin
+
+package rt
+
+/*
+#include <stdint.h>
+int hp_signals_adopt(uintptr_t addr);
+int hp_signals_hold(uintptr_t addr);
+int hp_signals_release(void);
+int hp_signals_check(void);
+*/
+import "C"
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// adoptSignals records this copy, the original, and the signal handlers of
+// its runtime, and installs the dispatcher (signals_unix.c) in their place,
+// so that every Go runtime in the process keeps asynchronous preemption and
+// every fault reaches the runtime it belongs to. The original copy calls it
+// as soon as its own runtime is up.
+func adoptSignals() error {
+	return signalError(C.hp_signals_adopt(C.uintptr_t(reflect.ValueOf(adoptSignals).Pointer())))
+}
+
+// holdSignals puts the dispatcher back right after dlopen has loaded a patch
+// copy, whose code holds code, and records the copy's fault handlers; its
+// SIGURG handler is held aside until releaseSignals, once the first call into
+// the copy has returned.
+func holdSignals(code unsafe.Pointer) error {
+	return signalError(C.hp_signals_hold(C.uintptr_t(uintptr(code))))
+}
+
+func releaseSignals() error { return signalError(C.hp_signals_release()) }
+
+// checkSignals reports the signals whose dispatcher the host replaced since
+// the last check, and puts the dispatcher back: a replacing handler keeps
+// receiving the faults outside every copy's code, and its SIGURG too.
+func checkSignals() []string {
+	mask := int(C.hp_signals_check())
+	var replaced []string
+	for i, name := range []string{"SIGURG", "SIGSEGV", "SIGBUS", "SIGFPE", "SIGPIPE"} {
+		if mask&(1<<i) != 0 {
+			replaced = append(replaced, name)
+		}
+	}
+	return replaced
+}
+
+func signalError(rc C.int) error {
+	switch {
+	case rc == 0:
+		return nil
+	case rc == -1:
+		return fmt.Errorf("installing the signal dispatcher: more than 4096 copies")
+	case rc == -2:
+		return fmt.Errorf("installing the signal dispatcher: the copy's code is not in any loaded image")
+	}
+	return fmt.Errorf("installing the signal dispatcher: error %d", int(rc))
+}
