@@ -23,17 +23,17 @@ import (
 	"strings"
 )
 
-// IsHotpatched reports whether the running code belongs to a copy of the
-// library that the patcher loaded, rather than the copy the host process
-// loaded itself. It is already true during the package initialisation of such
-// a copy, so init functions and exported entry points can use it to skip
-// one-time setup that the original copy has done.
+// IsHotpatched reports whether the running code belongs to a patch copy: a
+// copy of the library that the patcher loaded, rather than the original copy,
+// which the host process loaded itself. It is already true during the package
+// initialisation of a patch copy, so init functions and exported entry points
+// can use it to skip one-time setup that the original copy has done.
 func IsHotpatched() bool { return isHotpatched() }
 
 // SetLogger sets the logger that receives the library's records: what it
-// loads, what it patches, and what it skips and why. Records logged by newer
-// copies reach the logger set in the copy the host loaded; in a copy the
-// patcher loaded, SetLogger has no effect. The default is slog.Default().
+// loads, what it patches, and what it skips and why. Records logged by patch
+// copies reach the logger set in the original copy, the one the host loaded;
+// in a patch copy, SetLogger has no effect. The default is slog.Default().
 func SetLogger(l *slog.Logger) { setLogger(l) }
 
 // SetLogLevel sets the lowest level of the records passed to the logger.

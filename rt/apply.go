@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 	"unsafe"
+
+	"github.com/hotpatch-go/hotpatch/internal/artifact"
 )
 
 // Applying a build: pointing the slots of every copy at the new copy,
@@ -27,7 +30,8 @@ type loaded struct {
 	// targets says where each function of this copy runs; a function it
 	// leaves out runs in this copy.
 	targets map[string]*loaded
-	tries   int // applies postponed
+	tries   int            // applies postponed
+	stamp   artifact.Stamp // the build's stamp, for its report
 }
 
 func newLoaded(d *description, path string, call unsafe.Pointer, control func(controlRequest) controlResponse) *loaded {
@@ -139,6 +143,7 @@ func (p *patcher) apply(n *loaded) error {
 // closed and no marked call running there. On failure, old's gate opens with
 // its slots as they were, and nothing has changed.
 func (p *patcher) move(old, n *loaded) error {
+	start := time.Now()
 	old.control(controlRequest{Op: opClose})
 	fail := func(err error) error {
 		old.control(controlRequest{Op: opRestore})
@@ -158,7 +163,7 @@ func (p *patcher) move(old, n *loaded) error {
 	if r := n.control(controlRequest{Op: opLoad, Data: saved.Data, Len: saved.Len}); r.Err != "" {
 		return fail(fmt.Errorf("%s. The build is not applied, and the process keeps its code and its state: restart it to use build %s", r.Err, n.build))
 	}
-	p.log.Debug("hotpatch: kept state moved", "from", old.build, "to", n.build, "bytes", saved.Len)
+	p.log.Debug("hotpatch: kept state moved", "from", old.build, "to", n.build, "bytes", saved.Len, "took", time.Since(start))
 	return nil
 }
 
@@ -195,6 +200,16 @@ func (p *patcher) point(c *loaded, t map[string]*loaded, n *loaded, moves bool) 
 			targets[f] = nt
 		}
 		theGate.open(targets)
+		// A host's calls of a marked export enter the copy that runs it
+		// directly; with rollback, they go through the original copy,
+		// whose call of another copy can roll back.
+		for f, t := range targets {
+			var entry uintptr
+			if t != nil && !t.rollback {
+				entry = t.in.funcs[f.ID].Entry
+			}
+			f.setEntry(addr(entry))
+		}
 		return
 	}
 	var slots []pointSlot
@@ -234,17 +249,19 @@ func (p *patcher) byBuild(build string) *loaded {
 	return nil
 }
 
-// report logs what an apply did to the original copy's functions.
+// report logs what an apply did to the original copy's functions, and
+// tells the builds.
 func (p *patcher) report(n *loaded) {
-	patched, kept := 0, 0
+	patched := 0
+	var kept []artifact.KeptFunc
 	for _, f := range funcs {
 		nf, ok := n.funcs[f.ID]
 		switch {
 		case !ok:
-			kept++
+			kept = append(kept, artifact.KeptFunc{Func: f.ID, Reason: "not in the new build"})
 			p.log.Warn("hotpatch: function is not in the new build; it keeps its current body", "func", f.ID, "build", n.build)
 		case nf.Fingerprint != f.Fingerprint:
-			kept++
+			kept = append(kept, artifact.KeptFunc{Func: f.ID, Reason: "its signature or the memory layout of a parameter or result changed: restart the process to use it"})
 			p.log.Warn("hotpatch: function changed its signature or the memory layout of a parameter or result; it keeps its current body until the process restarts",
 				"func", f.ID, "build", n.build)
 		default:
@@ -257,7 +274,9 @@ func (p *patcher) report(n *loaded) {
 			p.log.Debug("hotpatch: new function is called only from the new build's own code", "func", id, "build", n.build)
 		}
 	}
-	p.log.Info("hotpatch: loaded new build", "build", n.build, "patched", patched, "kept", kept, "state", len(n.desc.Kept), "copies", p.copies, "copy", n.path)
+	p.log.Info("hotpatch: loaded new build", "build", n.build, "patched", patched, "kept", len(kept), "state", len(n.desc.Kept),
+		"copies", p.copies, "budget", p.budgetText(), "copy", n.path)
+	p.tell(n.stamp, artifact.Applied, "", patched, kept)
 }
 
 // compatibleSchemas is compatible for schemas as descriptions carry them.

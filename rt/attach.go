@@ -40,9 +40,10 @@ type description struct {
 }
 
 type funcDesc struct {
-	ID          string `json:"id"`
-	Fingerprint string `json:"fingerprint"`
-	Stateful    bool   `json:"stateful,omitempty"`
+	ID          string  `json:"id"`
+	Fingerprint string  `json:"fingerprint"`
+	Stateful    bool    `json:"stateful,omitempty"`
+	Entry       uintptr `json:"entry,omitempty"` // a marked export's address in this copy
 }
 
 type keptDesc struct {
@@ -54,7 +55,7 @@ type keptDesc struct {
 func describe() *description {
 	d := &description{Protocol: protocol, Build: build, Go: runtime.Version(), Rollback: config.Rollback}
 	for _, f := range funcs {
-		d.Funcs = append(d.Funcs, funcDesc{ID: f.ID, Fingerprint: f.Fingerprint, Stateful: f.Stateful})
+		d.Funcs = append(d.Funcs, funcDesc{ID: f.ID, Fingerprint: f.Fingerprint, Stateful: f.Stateful, Entry: uintptr(f.entry)})
 	}
 	for _, k := range keptVars {
 		d.Kept = append(d.Kept, keptDesc{ID: k.ID, Schema: k.Schema})

@@ -14,7 +14,7 @@ struct hp_header {
 };
 
 // hp_trampoline runs on the system stack of the calling thread, through
-// runtime.cgocall, and crosses into the newer copy.
+// runtime.cgocall, and crosses into the callee's copy.
 static void hp_trampoline(void* frame) {
 	struct hp_header* h = frame;
 	((hp_call_fn)h->call)(h->index, frame);
@@ -53,13 +53,13 @@ var trampoline = C.hp_trampoline_ptr()
 //
 // The frame lives on the heap, where it never moves, and the caller keeps it
 // alive until the results are read. A frame on the goroutine's stack would be
-// cheaper, but the newer copy may call back into this copy on the same thread
+// cheaper, but the callee's copy may call back into this copy on the same thread
 // (through the host), and the callback may grow and so move the stack while
-// the newer copy still holds the frame.
+// the callee's copy still holds the frame.
 //
-// The newer copy reads the arguments, clones every string and slice into its
+// The callee's copy reads the arguments, clones every string and slice into its
 // own heap, and writes the results, which carry no pointers. So after Call
-// returns, the caller holds no pointer into the newer copy's heap, and the
+// returns, the caller holds no pointer into the callee's copy's heap, and the
 // newer copy keeps no pointer into the caller's memory, except what a pointer
 // argument points to: persistent state that the caller keeps alive.
 //

@@ -26,7 +26,7 @@ import (
 // own heap, so the two garbage collectors never share memory.
 //
 // The caller's copy fills in the arguments and lends a buffer of its own heap
-// for the results; the newer copy encodes the results into it, or into C
+// for the results; the callee's copy encodes the results into it, or into C
 // memory that the caller frees when they do not fit. Type names travel as
 // pointers to each side's static data, which lives as long as the process,
 // and are read only to word an error.
@@ -37,7 +37,7 @@ type Checked struct {
 	outCap   int            // room in the caller's buffer
 	outLen   int
 	outC     bool
-	outTypes unsafe.Pointer // *[]string in the newer copy's static data
+	outTypes unsafe.Pointer // *[]string in the callee's copy's static data
 }
 
 // resultRoom is the size of the buffer that a checked call lends for its
@@ -52,7 +52,7 @@ var (
 // CallChecked runs the target of a checked function. args are the arguments,
 // in order; a pointer argument is encoded as its pointee. results are
 // pointers to the results, followed by the pointer arguments again, into
-// which the newer copy's final values of the pointees are decoded (in-out).
+// which the callee's copy's final values of the pointees are decoded (in-out).
 // types names the argument types, for errors.
 func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, args []any, results []any) {
 	in := encodeBuffers.Get().(*bytes.Buffer)
@@ -108,7 +108,7 @@ func InOut[T any](p *T) any {
 	return p
 }
 
-// Args decodes the arguments of a checked call in the newer copy. It copies
+// Args decodes the arguments of a checked call in the callee's copy. It copies
 // them into this copy's heap first: the encoded bytes belong to the caller.
 func (c *Checked) Args(id string) *Args {
 	dec := msgpack.GetDecoder()

@@ -85,7 +85,7 @@ func control(req controlRequest) controlResponse {
 		return controlResponse{Data: uintptr(p), Len: len(data)}
 	case opLoad:
 		// Into this copy's heap: the bytes are the caller's.
-		data := C.GoBytes(C.hp_addr(C.uintptr_t(req.Data)), C.int(req.Len))
+		data := C.GoBytes(addr(req.Data), C.int(req.Len))
 		if err := loadKept(data); err != nil {
 			return controlResponse{Err: err.Error()}
 		}
@@ -102,7 +102,7 @@ func control(req controlRequest) controlResponse {
 			}
 			var t *Target
 			if s.Call != 0 {
-				t = &Target{call: C.hp_addr(C.uintptr_t(s.Call)), index: s.Index, id: s.ID, build: s.Build, fn: f}
+				t = &Target{call: addr(s.Call), index: s.Index, id: s.ID, build: s.Build, fn: f}
 			}
 			targets[f] = t
 		}
@@ -128,6 +128,9 @@ func controlJSON(req string) string {
 	data, _ := json.Marshal(resp)
 	return string(data)
 }
+
+// addr is the address p, which another copy sent as a number.
+func addr(p uintptr) unsafe.Pointer { return C.hp_addr(C.uintptr_t(p)) }
 
 // freeC frees C memory that another copy allocated.
 func freeC(p uintptr) { C.hp_free_addr(C.uintptr_t(p)) }

@@ -3,7 +3,7 @@
 //
 // A build made by hotpatch build has, for every function marked
 // //hotpatch:func, a slot that says which copy of the library runs the
-// function. In the copy the host loaded (the original), Configure starts the
+// function. In the original copy, the one the host loaded, Configure starts the
 // patcher: it watches the build output, loads each new build as a fresh copy,
 // and points the slots of every matching function at that copy. A call of a
 // marked function reads its slot once, so the whole call runs one version.

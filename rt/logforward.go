@@ -64,11 +64,11 @@ func (h forwardHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h forwardHandler) WithGroup(string) slog.Handler { return h }
 
-// logFromCopy logs a record that a newer copy forwarded.
+// logFromCopy logs a record that a patch copy forwarded.
 func logFromCopy(data string) {
 	var rec forwardedRecord
 	if err := json.Unmarshal([]byte(data), &rec); err != nil {
-		logging.Logger().Error("hotpatch: unreadable log record from a newer copy", "record", data, "err", err)
+		logging.Logger().Error("hotpatch: unreadable log record from a patch copy", "record", data, "err", err)
 		return
 	}
 	args := make([]any, 0, 2*len(rec.Attrs))

@@ -65,12 +65,26 @@ func Configure(c Config) {
 	if artifact.IsPatchCopy() {
 		return
 	}
+	// hotpatch.Apply may come before the patcher has started: it waits.
+	lifecycle.SetApplier(func() (bool, error) {
+		<-patcherStarted
+		if thePatcher == nil {
+			return false, errors.New("hotpatch: the patcher did not start, so no build applies")
+		}
+		return thePatcher.applyRequested()
+	})
 	// Init functions of the main package may still run after this one, and
 	// one of them may set the logger: the patcher starts once all are done.
 	if rc := C.hp_start_after_init(); rc != 0 {
 		logging.Logger().Error("hotpatch: cannot start the patcher; the library will not be patched", "errno", int(rc))
+		close(patcherStarted)
 	}
 }
+
+var (
+	thePatcher     *patcher
+	patcherStarted = make(chan struct{})
+)
 
 var config Config
 
@@ -99,7 +113,10 @@ func startPatcher() {
 	if signalsErr != nil {
 		p.log.Warn("hotpatch: without the signal dispatcher, the host and older copies may lose preemption, and faults in older copies may crash the process", "err", signalsErr)
 	}
-	lifecycle.SetApplier(p.applyRequested)
+	p.budget = copyBudget()
+	thePatcher = p
+	close(patcherStarted)
+	p.announce()
 	go p.run()
 }
 
@@ -113,6 +130,7 @@ type patcher struct {
 	toldGo    map[string]bool // Go versions of builds that the log has named
 	postponed map[string]bool // builds whose postponement the log has named
 	copies    int             // copies loaded so far
+	budget    int             // about how many copies the process can hold; 0 if unknown
 	seq       int             // copies attempted so far, for unique file names
 
 	self    *loaded   // the original copy
@@ -189,6 +207,7 @@ func (p *patcher) reload() {
 	}
 	if err != nil {
 		p.tried[stamp.Build] = true
+		p.tell(stamp, artifact.Refused, err.Error(), 0, nil)
 		if errors.Is(err, errCopyLimit) {
 			p.log.Error("hotpatch: cannot load another copy of the library. Restart the process to pick up the new build; the process keeps running its current code.",
 				"build", stamp.Build, "copies", p.copies, "err", err)
@@ -198,13 +217,15 @@ func (p *patcher) reload() {
 		return
 	}
 	p.current = stamp.Build
+	n.stamp = stamp
 	p.loaded = append(p.loaded, n)
 	if p.pending != nil {
 		p.retire(p.pending) // a newer build replaces it
 	}
 	if lifecycle.ApplyOnRequest() {
 		p.pending = n
-		p.log.Info("hotpatch: loaded new build; it applies when the library calls hotpatch.Apply", "build", n.build, "copy", n.path)
+		p.log.Info("hotpatch: loaded new build; it applies when the library calls hotpatch.Apply", "build", n.build, "copy", n.path, "budget", p.budgetText())
+		p.tell(stamp, artifact.Waiting, "it applies when the library calls hotpatch.Apply", 0, nil)
 		return
 	}
 	p.tryApply(n)
@@ -226,6 +247,7 @@ func (p *patcher) tryApply(n *loaded) {
 		delay := applyBound << min(later.tries, 5)
 		if !p.postponed[n.build] {
 			p.postponed[n.build] = true
+			p.tell(n.stamp, artifact.Postponed, later.Error(), 0, nil)
 			p.log.Warn("hotpatch: the new build waits: kept state moves only between calls, and marked calls did not return within a second; it applies once they have",
 				"build", n.build, "running", strings.Join(later.running, ","))
 		}
@@ -242,6 +264,7 @@ func (p *patcher) tryApply(n *loaded) {
 		p.tried[n.build] = true
 		p.retire(n)
 		p.log.Error("hotpatch: the new build is not applied; the process keeps its code and its state", "build", n.build, "err", err)
+		p.tell(n.stamp, artifact.Refused, err.Error(), 0, nil)
 	}
 }
 
@@ -266,6 +289,7 @@ func (p *patcher) applyRequested() (bool, error) {
 		p.tried[n.build] = true
 		p.retire(n)
 		p.log.Error("hotpatch: the new build is not applied; the process keeps its code and its state", "build", n.build, "err", err)
+		p.tell(n.stamp, artifact.Refused, err.Error(), 0, nil)
 		return false, err
 	}
 	p.pending = nil

@@ -22,6 +22,10 @@ type Func struct {
 	// main.(*World).Step.
 	name string
 	slot Slot
+	// For a marked export with an entry point of its own: the C slot that
+	// the entry point reads (the export in the copy that runs the function,
+	// or nil for this copy's), and this copy's export.
+	cslot, entry unsafe.Pointer
 }
 
 // A Slot says which copy runs a marked function: nil for this copy, a
@@ -41,6 +45,22 @@ func (s *Slot) Init(enter func(frame unsafe.Pointer), fn any) {
 	s.enter = enter
 	if f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()); f != nil {
 		funcOfSlot(s).name = f.Name()
+	}
+}
+
+// SetExport records the entry point of a marked export (rewrite's
+// exports.go): the C slot it reads, and this copy's export, where another
+// copy's entry point may jump.
+func (s *Slot) SetExport(cslot, entry unsafe.Pointer) {
+	f := funcOfSlot(s)
+	f.cslot, f.entry = cslot, entry
+}
+
+// setEntry points the C slot of a marked export at entry, the export of the
+// copy that runs it, or at this copy's own export for nil.
+func (f *Func) setEntry(entry unsafe.Pointer) {
+	if f.cslot != nil {
+		atomic.StorePointer((*unsafe.Pointer)(f.cslot), entry)
 	}
 }
 

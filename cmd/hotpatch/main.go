@@ -4,6 +4,8 @@
 // Usage:
 //
 //	hotpatch build [go build flags] [-work] -o OUT [PKG | FILE.go...]
+//	hotpatch watch [build flags] [-debounce D] -o OUT [PKG | FILE.go...]
+//	hotpatch status [-json] -o OUT
 //	hotpatch version
 //	hotpatch demo
 //	hotpatch help [COMMAND]
@@ -33,7 +35,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{buildCommand, versionCommand, demoCommand}
+	commands = []*command{buildCommand, watchCommand, statusCommand, versionCommand, demoCommand}
 }
 
 const overview = `hotpatch builds Go libraries (-buildmode=c-shared) whose functions marked
@@ -116,6 +118,14 @@ func printHelp(w io.Writer, c *command) {
 func usageError(stderr io.Writer, c *command, err error) int {
 	fmt.Fprintf(stderr, "hotpatch %s: %v\nusage: %s\nRun \"hotpatch help %s\" for details.\n", c.name, err, c.usage, c.name)
 	return 2
+}
+
+// cutFlag splits -name=value or --name into its name and value.
+func cutFlag(arg string) (name, value string, hasValue bool) {
+	if !strings.HasPrefix(arg, "-") {
+		return "", "", false
+	}
+	return strings.Cut(strings.TrimLeft(arg, "-"), "=")
 }
 
 // noArgs parses the arguments of a command that takes none but -h.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // A Stamp describes a published build. hotpatch build writes it beside the
@@ -24,6 +25,12 @@ type Stamp struct {
 	// Go is the version of Go that built it, such as go1.27.3: a running
 	// process checks that its environment lets that runtime start.
 	Go string `json:"go,omitempty"`
+	// Published is when hotpatch build published it: processes report the
+	// time from then to applied.
+	Published time.Time `json:"published,omitempty"`
+	// Code is a digest of what the build runs, without line tables and
+	// debug information: a build with the same code is not published.
+	Code string `json:"code,omitempty"`
 }
 
 // StampPath returns the path of the stamp of the build output out.

@@ -46,7 +46,7 @@ import (
 	"github.com/hotpatch-go/hotpatch/internal/scaffold"
 )
 
-//go:embed lib/main.go
+//go:embed lib/main.go keptlib/main.go chost/chost.c
 var libFS embed.FS
 
 func main() {
@@ -102,6 +102,12 @@ func (l *library) bench(name string, n int64) float64 {
 	return float64(C.call_n(l.sym(name), C.longlong(n))) / float64(n)
 }
 
+// callLL calls the exported function name, which takes and returns a long
+// long (or takes nothing: the argument is then ignored).
+func (l *library) callLL(name string, arg int64) int64 {
+	return int64(C.call_n(l.sym(name), C.longlong(arg)))
+}
+
 // benchWith is bench for a function that also takes a pointer.
 func (l *library) benchWith(name string, n int64, p unsafe.Pointer) float64 {
 	return float64(C.call_n_fp(l.sym(name), C.longlong(n), p)) / float64(n)
@@ -137,7 +143,11 @@ type module struct {
 	version  int
 }
 
-func newModule() (*module, error) {
+func newModule() (*module, error) { return newModuleOf("lib", "example.com/bench", "libbench.so") }
+
+// newModuleOf writes the library in the folder lib of this package into a
+// module of its own.
+func newModuleOf(lib, path, name string) (*module, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -150,11 +160,11 @@ func newModule() (*module, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, _ := libFS.ReadFile("lib/main.go")
-	if err := scaffold.Module(dir, "example.com/bench", root, map[string][]byte{"main.go": src}); err != nil {
+	src, _ := libFS.ReadFile(lib + "/main.go")
+	if err := scaffold.Module(dir, path, root, map[string][]byte{"main.go": src}); err != nil {
 		return nil, err
 	}
-	return &module{dir: dir, out: filepath.Join(dir, "build", "libbench.so"), version: 1}, nil
+	return &module{dir: dir, out: filepath.Join(dir, "build", name), version: 1}, nil
 }
 
 // setVersion edits the version constant: a one-line change.

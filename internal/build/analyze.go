@@ -25,6 +25,7 @@ type analysis struct {
 	overlay  rewrite.Overlay
 	funcs    []rewrite.Func
 	kept     []rewrite.Kept
+	exports  []string // marked exports with entry points of their own
 	warnings []*rewrite.Error
 	mainDir  string // the folder of the main package
 	mainName string // the main package's name: main
@@ -37,6 +38,11 @@ type analysis struct {
 	// hotpatch is the hotpatch module that go list resolved, if the
 	// library imports a package of it.
 	hotpatch *hotpatchModule
+	// embeds are the //go:embed patterns of the main module's packages, by
+	// package folder: hotpatch watch builds when a file they match changes.
+	embeds map[string][]string
+	// pkgs are every package the library links.
+	pkgs []*packages.Package
 }
 
 // analyze finds the packages of the main module that the library links and
@@ -56,7 +62,7 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 	cfg := &packages.Config{
 		Context:    ctx,
 		Dir:        a.Dir,
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule | packages.NeedEmbedPatterns | packages.NeedEmbedFiles,
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
@@ -84,6 +90,7 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 	sizes := types.SizesFor("gc", targetArch(env))
 	var marked []*packages.Package
 	packages.Visit(roots, nil, func(p *packages.Package) {
+		res.pkgs = append(res.pkgs, p)
 		if p.Module != nil && p.Module.Path == version.ModulePath && res.hotpatch == nil {
 			res.hotpatch = resolvedModule(p.Module)
 			return
@@ -92,6 +99,12 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 		// module's, as go build sees it.
 		if p == root || p.Module != nil && p.Module.Main {
 			res.searched = append(res.searched, displayPath(p, res))
+			if len(p.EmbedPatterns) > 0 && len(p.GoFiles) > 0 {
+				if res.embeds == nil {
+					res.embeds = map[string][]string{}
+				}
+				res.embeds[filepath.Dir(p.GoFiles[0])] = p.EmbedPatterns
+			}
 			if hasDirective(p.GoFiles) {
 				marked = append(marked, p)
 			}
@@ -113,6 +126,7 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 		}
 		res.funcs = append(res.funcs, r.Funcs...)
 		res.kept = append(res.kept, r.Kept...)
+		res.exports = append(res.exports, r.Exports...)
 		res.warnings = append(res.warnings, r.Warnings...)
 	}
 	if len(errs) > 0 {
@@ -214,7 +228,7 @@ func rewritePackage(ctx context.Context, cfg *packages.Config, p *packages.Packa
 			return nil, err
 		}
 	}
-	rp := &rewrite.Package{Fset: token.NewFileSet(), Sizes: sizes, Info: rewrite.NewInfo()}
+	rp := &rewrite.Package{Fset: token.NewFileSet(), Sizes: sizes, Info: rewrite.NewInfo(), GOOS: targetOS(cfg.Env), GOARCH: targetArch(cfg.Env)}
 	var syntax []*ast.File
 	for _, name := range p.GoFiles {
 		src, err := os.ReadFile(name)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // goBuildValueFlags are the go build flags that take a value. hotpatch build
@@ -32,6 +33,10 @@ type Args struct {
 	Work     bool     // -work: keep the overlay and say where it is
 	NoProbe  bool     // -probe=false: publish without loading the build in a probe first
 	Rollback bool     // -rollback: a function whose new body panics goes back to its previous body
+	// Wait bounds how long the command waits for running processes to
+	// report what they did with the build (-wait); 0 does not wait.
+	Wait time.Duration
+	JSON bool // -json: print the results as JSON, for tools
 	// Warnings are about flags that go build accepts but that make a
 	// library hosts cannot load, or one that patching cannot serve.
 	Warnings []string
@@ -48,12 +53,15 @@ var flagAdvice = map[string]string{
 	"linkshared": "-linkshared is for programs that link Go shared libraries (-buildmode=shared); hotpatch does not support it in c-shared libraries: build without it",
 }
 
+// DefaultWait is how long hotpatch build waits for the processes' reports.
+const DefaultWait = 3 * time.Second
+
 // ParseArgs parses hotpatch build's arguments: go build's flags, -o OUT and
 // the main package, as go build takes it: a directory, an import path, a
 // pattern that matches one main package, or a list of .go files. The
 // default is ".".
 func ParseArgs(args []string) (*Args, error) {
-	a := &Args{}
+	a := &Args{Wait: DefaultWait}
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if !strings.HasPrefix(arg, "-") || arg == "-" {
@@ -64,7 +72,7 @@ func ParseArgs(args []string) (*Args, error) {
 		if name == "h" || name == "help" {
 			return nil, ErrHelp
 		}
-		if goBuildValueFlags[name] && !hasValue {
+		if (goBuildValueFlags[name] || name == "wait") && !hasValue {
 			if i+1 >= len(args) {
 				return nil, fmt.Errorf("flag -%s needs a value", name)
 			}
@@ -95,6 +103,15 @@ func ParseArgs(args []string) (*Args, error) {
 		case "work":
 			a.Work = true
 			a.Flags = append(a.Flags, "-work")
+		case "wait":
+			d, err := time.ParseDuration(value)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("-wait %s: give a duration, such as 5s, or 0 not to wait for the processes' reports", value)
+			}
+			a.Wait = d
+		case "json":
+			// Ours, not go build's: the results, for tools.
+			a.JSON = !hasValue || value == "true"
 		case "rollback":
 			a.Rollback = !hasValue || value == "true"
 		case "probe":

@@ -12,18 +12,18 @@ func TestParseArgs(t *testing.T) {
 		args []string
 		want Args
 	}{
-		{[]string{"-o", "lib.so"}, Args{Output: "lib.so", Packages: []string{"."}}},
-		{[]string{"-o=lib.so", "./game"}, Args{Output: "lib.so", Packages: []string{"./game"}}},
-		{[]string{"-o", "lib.so", "a.go", "b.go"}, Args{Output: "lib.so", Packages: []string{"a.go", "b.go"}}},
+		{[]string{"-o", "lib.so"}, Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"."}}},
+		{[]string{"-o=lib.so", "./game"}, Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"./game"}}},
+		{[]string{"-o", "lib.so", "a.go", "b.go"}, Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"a.go", "b.go"}}},
 		{[]string{"-tags", "x hotpatch,y", "-o", "lib.so", "example.com/game/cmd/lib"},
-			Args{Output: "lib.so", Packages: []string{"example.com/game/cmd/lib"}, Tags: []string{"x", "y"}}},
+			Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"example.com/game/cmd/lib"}, Tags: []string{"x", "y"}}},
 		// Boolean flags never take the next argument.
 		{[]string{"-trimpath", "-buildvcs", "-o", "lib.so", "-a", "."},
-			Args{Output: "lib.so", Packages: []string{"."}, Flags: []string{"-trimpath", "-buildvcs", "-a"}}},
+			Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"."}, Flags: []string{"-trimpath", "-buildvcs", "-a"}}},
 		{[]string{"--ldflags", "-s -w", "-gcflags=all=-N -l", "-o", "lib.so"},
-			Args{Output: "lib.so", Packages: []string{"."}, Flags: []string{"-ldflags=-s -w", "-gcflags=all=-N -l"}}},
-		{[]string{"-buildmode=c-shared", "-work", "-o", "lib.so"}, Args{Output: "lib.so", Packages: []string{"."}, Flags: []string{"-work"}, Work: true}},
-		{[]string{"-race=false", "-o", "lib.so"}, Args{Output: "lib.so", Packages: []string{"."}, Flags: []string{"-race=false"}}},
+			Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"."}, Flags: []string{"-ldflags=-s -w", "-gcflags=all=-N -l"}}},
+		{[]string{"-buildmode=c-shared", "-work", "-o", "lib.so"}, Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"."}, Flags: []string{"-work"}, Work: true}},
+		{[]string{"-race=false", "-o", "lib.so"}, Args{Wait: DefaultWait, Output: "lib.so", Packages: []string{"."}, Flags: []string{"-race=false"}}},
 	} {
 		got, err := ParseArgs(c.args)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotpatch-go/hotpatch/internal/artifact"
 	"github.com/hotpatch-go/hotpatch/internal/rewrite"
 )
 
@@ -29,11 +30,17 @@ type Result struct {
 	Warnings []*rewrite.Error
 	// Searched names the packages where marked functions were looked for.
 	Searched []string
+	// Embeds are the //go:embed patterns of the main module's packages, by
+	// package folder.
+	Embeds map[string][]string
 	// Work is the folder that holds the overlay, when -work keeps it.
 	Work string
 	// Notes are what the user should know about this build, such as a
 	// probe that could not run.
 	Notes []string
+	// Unchanged reports that the build runs the same code as the published
+	// one, so that it was not published: Build is then the published build.
+	Unchanged bool
 
 	// Where the time went: finding and rewriting the marked functions,
 	// go build, the probe, and publishing (checksum, renames, stamp). The
@@ -59,12 +66,18 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 
 	// go build writes its output in place: a process that loaded the file
 	// at that path would crash, and a watcher could see half a file. So the
-	// library is built beside the output and renamed over it.
+	// library is built in a folder beside the output, under the output's own
+	// name, which a DLL records as the name that programs linked against it
+	// import it by, and renamed over it.
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return nil, err
 	}
-	ext := filepath.Ext(out)
-	tmp := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.tmp-%d%s", strings.TrimSuffix(filepath.Base(out), ext), os.Getpid(), ext))
+	staging, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(staging)
+	tmp := filepath.Join(staging, filepath.Base(out))
 	var added []string // files the overlay adds to a package given as files
 	goBuild := func(overlayFile string) error {
 		args := []string{"build", "-buildmode=c-shared", a.tagsFlag(), "-o", tmp}
@@ -76,8 +89,6 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
 		err := cmd.Run()
 		if err != nil {
-			os.Remove(tmp)
-			os.Remove(headerPath(tmp))
 			return fmt.Errorf("go build failed; %s is unchanged, and running processes keep their code: %w", a.Output, err)
 		}
 		return nil
@@ -91,14 +102,23 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		if err := goBuild(""); err != nil {
 			return nil, err
 		}
-		os.Remove(tmp)
-		os.Remove(headerPath(tmp))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := checkModule(an, env); err != nil {
 		return nil, err
+	}
+	// The same sources as the published build's, which is still there,
+	// are not built again.
+	code, err := sourceDigest(a, out, env, an.pkgs)
+	if err != nil {
+		return nil, fmt.Errorf("reading the library's sources: %w", err)
+	}
+	if prev, err := artifact.ReadStamp(out); err == nil && prev.Code == code {
+		if fi, err := os.Stat(out); err == nil && fi.Size() == prev.Size {
+			return &Result{Output: out, Build: prev.Build, Funcs: an.funcs, Kept: an.kept, Searched: an.searched, Embeds: an.embeds, Unchanged: true, Analysis: time.Since(start)}, nil
+		}
 	}
 	name, config := rewrite.ConfigFile(an.mainDir, an.mainName, rewrite.Config{Output: out, Build: id, Rollback: a.Rollback})
 	an.overlay[name] = config
@@ -117,7 +137,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Output: out, Build: id, Funcs: an.funcs, Kept: an.kept, Warnings: an.warnings, Searched: an.searched, Analysis: time.Since(start)}
+	res := &Result{Output: out, Build: id, Funcs: an.funcs, Kept: an.kept, Warnings: an.warnings, Searched: an.searched, Embeds: an.embeds, Analysis: time.Since(start)}
 	if a.Work {
 		res.Work = work
 	} else {
@@ -135,21 +155,28 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	start = time.Now()
 	if !a.NoProbe {
 		err := probe(ctx, env, tmp, out)
+		if ctx.Err() != nil {
+			err = ctx.Err() // stopped, not failed
+		}
 		var initErr *InitError
 		switch {
 		case errors.As(err, &initErr):
-			os.Remove(tmp)
-			os.Remove(headerPath(tmp))
 			return nil, fmt.Errorf("%w\n%s is unchanged, and running processes keep their code", err, a.Output)
 		case errors.Is(err, errProbeSkipped):
 			res.Notes = append(res.Notes, err.Error()+": its package initialisation was not tried before publishing (on Linux, install wine to probe Windows builds)")
+		case errors.Is(err, context.Canceled):
+			return nil, err
 		case err != nil:
 			res.Notes = append(res.Notes, "not probed: "+err.Error())
 		}
 	}
+	if ctx.Err() != nil {
+		// Stopped before publishing: nothing is half-published.
+		return nil, ctx.Err()
+	}
 	res.Probe = time.Since(start)
 	start = time.Now()
-	if err := publish(tmp, out, id); err != nil {
+	if err := publish(tmp, out, id, code, an.exports); err != nil {
 		return nil, err
 	}
 	res.Publish = time.Since(start)

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -136,4 +138,38 @@ func TestApplyOnRequest(t *testing.T) {
 	h.expect("frame", "1")
 	h.expect("describe", "v2 tick=1 entities=a:10 byname=a:0 boss=a:100 counter=0")
 	h.expect("frame", "0")
+}
+
+// TestHeaderHost compiles a C host against the header that hotpatch build
+// wrote and links the library directly: the marked exports, which have entry
+// points of their own, keep their names, and calls through them follow
+// every build.
+func TestHeaderHost(t *testing.T) { testHeaderHost(t, linux) }
+
+// TestWindowsHeaderHost links a mingw host against the DLL.
+func TestWindowsHeaderHost(t *testing.T) { testHeaderHost(t, windows(t)) }
+
+func testHeaderHost(t *testing.T, p *platform) {
+	l := newLibOn(t, p, "testdata/keep")
+	l.mustBuild()
+	dir := filepath.Dir(l.out)
+	bin := filepath.Join(dir, "header_host"+p.exe)
+	args := append(p.cc[1:len(p.cc):len(p.cc)], "-I", dir, "-o", bin, filepath.Join("testdata", "hosts", "header_host.c"))
+	if p == linux {
+		args = append(args, "-L", dir, "-ltest", "-Wl,-rpath,"+dir)
+	} else {
+		args = append(args, l.out)
+	}
+	if out, err := exec.Command(p.cc[0], args...).CombinedOutput(); err != nil {
+		t.Fatalf("compiling against the generated header: %v\n%s", err, out)
+	}
+	h := startHost(t, p.hostEnv, append(p.run[:len(p.run):len(p.run)], bin)...)
+	h.expect("spawn a", "1")
+	h.expect("step", "1")
+	l.setVersion(1, 2)
+	l.edit("const step = 1", "const step = 10")
+	l.mustBuild()
+	h.awaitPrefix("describe", "v2 ")
+	h.expect("step", "11")
+	h.expect("describe", "v2 tick=11 entities=a:10 byname=a:0 boss=a:100 counter=0")
 }

@@ -130,6 +130,22 @@ var _hotpatchKeep{{.N}} = _hotpatchrt.Keep({{printf "%q" .ID}}, {{.Schema}}, &{{
 
 var keptTmpl = template.Must(template.New("kept").Parse(keptTemplate))
 
+// The generated code of a marked export with an entry point of its own
+// (exports.go): the runtime learns the C slot that the entry point reads and
+// this copy's export, and the package's Go callers keep the function's name.
+const exportTemplate = `
+func init() {
+	_hotpatchSlot{{.N}}.SetExport(_hotpatchunsafe.Pointer(&C._hotpatch_slot_{{.Export}}), _hotpatchunsafe.Pointer(C._hotpatch_{{.Export}}))
+}
+
+// {{.Export}} is the marked export under its Go name, for Go callers in the package.
+func {{.Export}}({{range $i, $a := .Args}}{{if $i}}, {{end}}_hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
+	{{if .Results}}return {{end}}_hotpatch_{{.Export}}({{range $i, $a := .Args}}{{if $i}}, {{end}}_hpP{{$i}}{{end}})
+}
+`
+
+var exportTmpl = template.Must(template.New("export").Parse(exportTemplate))
+
 // genKept is what the kept template needs of a keptPlan.
 type genKept struct {
 	N                     int
@@ -149,6 +165,7 @@ type genFunc struct {
 	Pos                   string   // where the function is declared: file:line
 	Stateful              bool     // the body uses kept state
 	Func                  string   // the function as a value: f, or a method expression
+	Export                string   // the C name of a marked export with an entry point of its own
 	Args                  []genArg // the receiver first
 	Results               []result
 	OutTypes              []string // checked mode: the results', then the pointer arguments'
@@ -163,7 +180,10 @@ type genArg struct {
 }
 
 func (p *plan) gen() genFunc {
-	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: p.results, Pos: p.pos, Stateful: p.stateful, Func: p.fn}
+	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: p.results, Pos: p.pos, Stateful: p.stateful, Func: p.fn, Export: p.export}
+	if p.export != "" {
+		g.Func = exportPrefix + p.fn
+	}
 	if p.recv != nil {
 		g.Func = p.recv.alias + "." + p.method
 	}
@@ -198,7 +218,7 @@ func (p *plan) gen() genFunc {
 	if p.recv != nil {
 		g.Call = fmt.Sprintf("%s.%s(%s%s)", args[0], p.method, strings.Join(args[1:], ", "), dots)
 	} else {
-		g.Call = fmt.Sprintf("%s(%s%s)", p.fn, strings.Join(args, ", "), dots)
+		g.Call = fmt.Sprintf("%s(%s%s)", g.Func, strings.Join(args, ", "), dots)
 	}
 	return g
 }
@@ -214,10 +234,14 @@ func (f *fileRewrite) generate() (edited, generated []byte, err error) {
 	// not the overlay's temporary file.
 	pkg := f.fset.Position(file.Package)
 	f.edits = append(f.edits, edit{off: pkg.Offset, text: fmt.Sprintf("/*line %s:%d:%d*/", f.file.Name, pkg.Line, pkg.Column)})
-	var aliases []string
+	var aliases, exports []string
 	for _, p := range f.plans {
 		f.insert(p.body+1, p.dispatch())
 		aliases = append(aliases, p.aliases...)
+		if p.export != "" {
+			f.renameExport(p.decl)
+			exports = append(exports, p.export)
+		}
 	}
 	if len(f.plans) > 0 {
 		// The generated code spells the types of the signatures with
@@ -241,7 +265,11 @@ func (f *fileRewrite) generate() (edited, generated []byte, err error) {
 	b.WriteString(generatedHeader)
 	// Positions in the generated code are reported against the generated
 	// file's own name, beside the user's file; hotpatch build -work keeps it.
-	fmt.Fprintf(&b, "\n//line %s:4\npackage %s\n\nimport (\n", GeneratedFile(f.file.Name), file.Name.Name)
+	fmt.Fprintf(&b, "\n//line %s:4\npackage %s\n\n", GeneratedFile(f.file.Name), file.Name.Name)
+	if len(exports) > 0 {
+		fmt.Fprintf(&b, "/*\n%s*/\nimport \"C\"\n\n", stubPreamble(f.goos, exports))
+	}
+	b.WriteString("import (\n")
 	fmt.Fprintf(&b, "\t%s %q\n", rtName, RuntimePath)
 	if len(f.plans) > 0 {
 		fmt.Fprintf(&b, "\t%s \"unsafe\"\n", unsafeName)
@@ -261,8 +289,14 @@ func (f *fileRewrite) generate() (edited, generated []byte, err error) {
 		}
 	}
 	for _, p := range f.plans {
-		if err := templates[p.mode].Execute(&b, p.gen()); err != nil {
+		g := p.gen()
+		if err := templates[p.mode].Execute(&b, g); err != nil {
 			return nil, nil, err
+		}
+		if p.export != "" {
+			if err := exportTmpl.Execute(&b, g); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	generated, err = format.Source(b.Bytes())

@@ -52,6 +52,12 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			p := loadPackage(t, inputs)
+			// A case may name its target: "target: linux/amd64".
+			for _, line := range strings.Split(string(ar.Comment), "\n") {
+				if target, ok := strings.CutPrefix(line, "target: "); ok {
+					p.GOOS, p.GOARCH, _ = strings.Cut(strings.TrimSpace(target), "/")
+				}
+			}
 			res, err := Rewrite(p)
 			if errors.Is(err, ErrUnknownTypes) {
 				// As hotpatch build does: the types again, with cgo.

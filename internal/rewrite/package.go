@@ -39,6 +39,10 @@ type Result struct {
 	Overlay Overlay
 	Funcs   []Func
 	Kept    []Kept
+	// Exports are the marked //export functions that have an entry point of
+	// their own: cgo exports each as _hotpatch_NAME, and the header that go
+	// build writes must be renamed back (ExportHeader).
+	Exports []string
 	// Warnings are problems that do not stop the build.
 	Warnings []*Error
 }
@@ -66,6 +70,9 @@ type Package struct {
 	// refers to (Uses, Defs) and which method (Selections).
 	Info  *types.Info
 	Sizes types.Sizes
+	// GOOS and GOARCH are the target's: a marked //export function gets a C
+	// entry point of its own where the target has one (exports.go).
+	GOOS, GOARCH string
 }
 
 // NewInfo returns the type information that a Package needs, to fill in
@@ -130,9 +137,12 @@ func Rewrite(p *Package) (*Result, error) {
 		if len(found[i].funcs) == 0 && len(found[i].kept) == 0 {
 			continue
 		}
-		f := &fileRewrite{fset: p.Fset, tf: p.Fset.File(file.Syntax.Pos()), file: file}
+		f := &fileRewrite{goos: p.GOOS, fset: p.Fset, tf: p.Fset.File(file.Syntax.Pos()), file: file}
 		for _, m := range found[i].funcs {
 			pl, err := f.plan(p.Types, p.Sizes, m, index)
+			if err == nil && stubTarget(p.GOOS, p.GOARCH) {
+				pl.export = exportName(m.decl)
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -140,6 +150,9 @@ func Rewrite(p *Package) (*Result, error) {
 			index++
 			pl.stateful = state.stateful[m.decl]
 			res.Funcs = append(res.Funcs, Func{ID: pl.id, Fingerprint: pl.fingerprint, Mode: m.mode, Stateful: pl.stateful})
+			if pl.export != "" {
+				res.Exports = append(res.Exports, pl.export)
+			}
 			f.plans = append(f.plans, pl)
 		}
 		for _, k := range found[i].kept {

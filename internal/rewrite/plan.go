@@ -38,7 +38,9 @@ type plan struct {
 	params      []arg
 	results     []result
 	variadic    bool
-	stateful    bool      // the body uses kept state
+	stateful    bool   // the body uses kept state
+	export      string // the C name of a marked //export function with an entry point of its own
+	decl        *ast.FuncDecl
 	body        token.Pos // the opening brace of the body
 	aliases     []string  // type alias declarations for the user's file
 }
@@ -51,6 +53,7 @@ type keptPlan struct {
 
 // A fileRewrite collects the edits of one user file.
 type fileRewrite struct {
+	goos  string
 	fset  *token.FileSet
 	tf    *token.File
 	file  *File
@@ -102,6 +105,7 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 		id:          obj.FullName(),
 		fingerprint: r.fingerprint(sizes, sig),
 		name:        funcName(d),
+		decl:        d,
 		pos:         fmt.Sprintf("%s:%d", filepath.Base(f.file.Name), f.fset.Position(d.Pos()).Line),
 		variadic:    sig.Variadic(),
 		body:        d.Body.Lbrace,

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "84dfa8e769f9efdb9beb9000"
+const source = "5eebfca3dfa8b87400da8281"

@@ -196,4 +196,22 @@ func BenchMsgpack(n C.longlong) C.longlong {
 	})
 }
 
+// PlainAdd is an export that nothing marks: the cost of any call from C
+// into Go.
+//
+//export PlainAdd
+func PlainAdd(a, b C.longlong) C.longlong { return a + b }
+
+// MarkedAdd is a marked export: the host's calls go through its entry point.
+//
+//hotpatch:func
+//export MarkedAdd
+func MarkedAdd(a, b C.longlong) C.longlong { return a + b + C.longlong(version-version) }
+
+// CheckedAdd is MarkedAdd in checked mode.
+//
+//hotpatch:func checked
+//export CheckedAdd
+func CheckedAdd(a, b C.longlong) C.longlong { return a + b + C.longlong(version-version) }
+
 func main() {}

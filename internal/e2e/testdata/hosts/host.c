@@ -228,7 +228,8 @@ int main(int argc, char **argv) {
 			atomic_store(&stop_stress, 1);
 			for (int t = 0; t < THREADS; t++) thread_join(threads[t]);
 			printf("calls=%ld bad=%ld regress=%ld maxversion=%d\n", atomic_load(&calls), atomic_load(&bad), atomic_load(&regress), atomic_load(&maxversion));
-		} else if (!strcmp(word, "quit")) return 0;
+		} else if (!strcmp(word, "pid")) printf("%ld\n", process_id());
+		else if (!strcmp(word, "quit")) return 0;
 		else printf("unknown command %s\n", word);
 	}
 	return 0;

@@ -28,6 +28,7 @@ static inline const char *lib_error(void) {
 static inline void thread_start(thread_t *t, DWORD (WINAPI *fn)(void *), void *arg) { *t = CreateThread(NULL, 0, fn, arg, 0, NULL); }
 static inline void thread_join(thread_t t) { WaitForSingleObject(t, INFINITE); CloseHandle(t); }
 static inline void thread_sleep_ms(int ms) { Sleep(ms); }
+static inline long process_id(void) { return (long)GetCurrentProcessId(); }
 #else
 typedef pthread_t thread_t;
 #define THREAD_FN void *
@@ -37,6 +38,7 @@ static inline const char *lib_error(void) { return dlerror(); }
 static inline void thread_start(thread_t *t, void *(*fn)(void *), void *arg) { pthread_create(t, NULL, fn, arg); }
 static inline void thread_join(thread_t t) { pthread_join(t, NULL); }
 static inline void thread_sleep_ms(int ms) { usleep(ms * 1000); }
+static inline long process_id(void) { return (long)getpid(); }
 #endif
 
 #endif

@@ -1,0 +1,88 @@
+// chost is the C host of the benchmark: it loads the benchmark library as a
+// host program does and times calls through its exports, as hosts feel them.
+// The harness (calls.go) drives it with one command per line on stdin:
+//
+//	bench NAME N        time N calls of the export NAME(i, 1); print ns a call
+//	spin-start K        start K threads that call MarkedAdd and keep their longest call
+//	spin-max            print the longest call since the last spin-max, in ns, and reset it
+//	spin-stop           stop the threads
+//	version             print HPVersion()
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef long long (*add_fn)(long long, long long);
+
+static long long now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *lib;
+
+static void *sym(const char *name) {
+	void *p = dlsym(lib, name);
+	if (!p) { fprintf(stderr, "chost: no %s: %s\n", name, dlerror()); exit(1); }
+	return p;
+}
+
+static atomic_int stop;
+static atomic_llong longest;
+static pthread_t threads[64];
+static int nthreads;
+static add_fn spin_fn;
+
+static void *spin(void *arg) {
+	(void)arg;
+	long long i = 0;
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		long long t0 = now_ns();
+		spin_fn(i++, 1);
+		long long d = now_ns() - t0;
+		long long m = atomic_load_explicit(&longest, memory_order_relaxed);
+		while (d > m && !atomic_compare_exchange_weak(&longest, &m, d)) {}
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv) {
+	if (argc != 2) { fprintf(stderr, "usage: chost LIBRARY\n"); return 2; }
+	lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+	if (!lib) { fprintf(stderr, "chost: %s\n", dlerror()); return 1; }
+	int (*version)(void) = (int (*)(void))sym("HPVersion");
+	char line[256], word[64], arg[128];
+	long long n;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof line, stdin)) {
+		if (sscanf(line, "%63s", word) != 1) continue;
+		if (!strcmp(word, "bench") && sscanf(line, "%*s %127s %lld", arg, &n) == 2) {
+			add_fn f = (add_fn)sym(arg);
+			long long s = 0, t0 = now_ns();
+			for (long long i = 0; i < n; i++) s += f(i, 1);
+			long long t = now_ns() - t0;
+			if (s == 42) fprintf(stderr, " ");
+			printf("%.3f\n", (double)t / (double)n);
+		} else if (!strcmp(word, "spin-start") && sscanf(line, "%*s %d", &nthreads) == 1) {
+			spin_fn = (add_fn)sym("MarkedAdd");
+			atomic_store(&stop, 0);
+			for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, spin, NULL);
+			printf("started\n");
+		} else if (!strcmp(word, "spin-max")) {
+			printf("%lld\n", atomic_exchange(&longest, 0));
+		} else if (!strcmp(word, "spin-stop")) {
+			atomic_store(&stop, 1);
+			for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+			printf("stopped\n");
+		} else if (!strcmp(word, "version")) {
+			printf("%d\n", version());
+		} else {
+			printf("unknown command %s\n", word);
+		}
+	}
+	return 0;
+}
