@@ -58,7 +58,9 @@ var trampoline = C.hp_trampoline_ptr()
 // the callee's copy still holds the frame.
 //
 // The callee's copy reads the arguments, clones every string and slice into its
-// own heap, and writes the results, which carry no pointers. So after Call
+// own heap, and writes the results: pointer-free ones into the frame, plain
+// data flattened into the frame's Lent, from which the caller rebuilds it in
+// its own heap (plain.go). So after Call
 // returns, the caller holds no pointer into the callee's copy's heap, and the
 // newer copy keeps no pointer into the caller's memory, except what a pointer
 // argument points to: persistent state that the caller keeps alive.

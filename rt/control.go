@@ -111,6 +111,7 @@ func control(req controlRequest) controlResponse {
 		theGate.open(nil)
 	case opRetire:
 		lifecycle.Retire()
+		go release()
 	default:
 		return controlResponse{Err: "unknown control request " + req.Op}
 	}

@@ -43,6 +43,7 @@ type buildEvent struct {
 	Build     string                `json:"build"`
 	Funcs     int                   `json:"funcs"`
 	Unchanged bool                  `json:"unchanged,omitempty"`
+	Linker    string                `json:"linker,omitempty"`
 	Error     string                `json:"error,omitempty"`
 	Processes []build.ProcessResult `json:"processes"`
 }
@@ -50,7 +51,7 @@ type buildEvent struct {
 // build prints a build and its results.
 func (p *printer) build(res *build.Result, results []build.ProcessResult, wait time.Duration) {
 	if p.json {
-		data, _ := json.Marshal(buildEvent{Output: res.Output, Build: res.Build, Funcs: len(res.Funcs), Unchanged: res.Unchanged, Processes: results})
+		data, _ := json.Marshal(buildEvent{Output: res.Output, Build: res.Build, Funcs: len(res.Funcs), Unchanged: res.Unchanged, Linker: res.Linker, Processes: results})
 		fmt.Fprintf(p.w, "%s\n", data)
 		return
 	}
@@ -60,7 +61,7 @@ func (p *printer) build(res *build.Result, results []build.ProcessResult, wait t
 			name, res.Build)
 		return
 	}
-	fmt.Fprintf(p.w, "hotpatch: built %s (build %s, %d patchable functions)\n", name, res.Build, len(res.Funcs))
+	fmt.Fprintf(p.w, "hotpatch: built %s (build %s, %s, %s)\n", name, res.Build, count(len(res.Funcs), "patchable function"), res.Linker)
 	if wait == 0 {
 		return
 	}
@@ -106,6 +107,14 @@ func (p *printer) process(r build.ProcessResult, wait time.Duration) {
 	default:
 		fmt.Fprintf(p.w, "  %s: %s: %s%s\n", who, p.paint("33", rep.Result), rep.Reason, budget)
 	}
+}
+
+// count says n things: "1 patchable function", "3 patchable functions".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func firstLine(s string) string {

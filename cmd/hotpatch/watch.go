@@ -33,7 +33,7 @@ It takes hotpatch build's flags.
 }
 
 func runWatch(c *command, ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	debounce := 200 * time.Millisecond
+	debounce := devloop.DefaultDebounce
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		name, value, hasValue := cutFlag(args[i])

@@ -217,3 +217,48 @@ func publishStaged(m *module, b stagedBuild) error {
 	}
 	return os.Rename(b.stamp, artifact.StampPath(m.out))
 }
+
+// retiredCopies (figure 13): what each retired copy holds, as the growth
+// of the process over reloads of the benchmark library, idle: first with
+// retired copies kept as they were (HOTPATCH_RETIRED=keep), then as they
+// are, giving their heap back and running on one processor.
+func (r *results) retiredCopies(lib *library, m *module, reloads int) error {
+	var rss, threads [2]float64
+	for i, mode := range []string{"keep", ""} {
+		os.Setenv("HOTPATCH_RETIRED", mode)
+		builds, err := stageBuilds(m, reloads+1)
+		if err != nil {
+			return err
+		}
+		// The first reload retires a copy of the other mode.
+		if err := publishStaged(m, builds[0]); err != nil {
+			return err
+		}
+		if err := awaitVersion(lib, builds[0].version); err != nil {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+		rss0, th0 := procStatus()
+		for _, b := range builds[1:] {
+			if err := publishStaged(m, b); err != nil {
+				return err
+			}
+			if err := awaitVersion(lib, b.version); err != nil {
+				return err
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		rss1, th1 := procStatus()
+		rss[i], threads[i] = (rss1-rss0)/float64(reloads), (th1-th0)/float64(reloads)
+	}
+	os.Unsetenv("HOTPATCH_RETIRED")
+	r.add(figure{
+		name:     "13. Memory per retired copy",
+		measured: fmt.Sprintf("%+.1f MB RSS, %+.1f threads", rss[1]/1024, threads[1]),
+		baseline: fmt.Sprintf("%+.1f MB RSS, %+.1f threads, retired copies kept as they were (HOTPATCH_RETIRED=keep)", rss[0]/1024, threads[0]),
+		ratio:    rss[1] / rss[0],
+		note:     fmt.Sprintf("growth of the process over %d idle reloads, each of which retires the copy before it; a Go runtime never ends its threads, nor unmaps its code", reloads),
+	})
+	return nil
+}

@@ -23,6 +23,7 @@ static long long call_n_fp(void* f, long long n, void* fp) { return ((long long 
 static int call_int(void* f) { return ((int (*)(void))f)(); }
 static long long call_int_ll(void* f, int v) { return ((long long (*)(int))f)(v); }
 static void call_void_n(void* f, long long n) { ((void (*)(long long))f)(n); }
+static long long call_n_i(void* f, long long n, int i) { return ((long long (*)(long long, int))f)(n, i); }
 static long long call_ss(void* f, const char* a, const char* b) { return ((long long (*)(const char*, const char*))f)(a, b); }
 */
 import "C"
@@ -106,6 +107,11 @@ func (l *library) bench(name string, n int64) float64 {
 // long (or takes nothing: the argument is then ignored).
 func (l *library) callLL(name string, arg int64) int64 {
 	return int64(C.call_n(l.sym(name), C.longlong(arg)))
+}
+
+// benchSize is bench for a function that also takes a size.
+func (l *library) benchSize(name string, n int64, size int) float64 {
+	return float64(C.call_n_i(l.sym(name), C.longlong(n), C.int(size))) / float64(n)
 }
 
 // benchWith is bench for a function that also takes a pointer.

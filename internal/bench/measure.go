@@ -99,6 +99,14 @@ func run(samples int, want func(figure int) bool) (*results, error) {
 	if want(3) {
 		r.checkedCall(lib)
 	}
+	if want(12) {
+		r.plainCall(lib)
+	}
+	if want(11) {
+		if err := r.saveToLive(lib, m, samples); err != nil {
+			return nil, err
+		}
+	}
 	if want(9) || want(10) {
 		if err := r.hostCalls(m, samples); err != nil {
 			return nil, err
@@ -106,6 +114,11 @@ func run(samples int, want func(figure int) bool) (*results, error) {
 	}
 	if want(4) || want(6) {
 		if err := r.reloadLatency(lib, m, samples); err != nil {
+			return nil, err
+		}
+	}
+	if want(13) {
+		if err := r.retiredCopies(lib, m, samples); err != nil {
 			return nil, err
 		}
 	}
@@ -195,6 +208,31 @@ func (r *results) patchedCall(lib *library, m *module) error {
 		target:   1.3,
 	})
 	return nil
+}
+
+// plainCall (figure 12): a patched call with a 16-byte string in and out,
+// against the same patched call with integers; and the cost per KB of a
+// longer string, against cloning it in Go, twice (in and out).
+func (r *results) plainCall(lib *library) {
+	const n = 1_000_000
+	lib.benchSize("BenchString", n/10, 16)
+	str, ints := rounds(9, func() float64 { return lib.benchSize("BenchString", n, 16) }, func() float64 { return lib.bench("BenchMarked", n) })
+	r.add(figure{
+		name:     "12. Patched call, default mode, 16-byte string in and out",
+		measured: fmt.Sprintf("%.0f ns", str),
+		baseline: fmt.Sprintf("%.0f ns, the same patched call with integers", ints),
+		ratio:    str / ints,
+		target:   1.5,
+	})
+	big, small := rounds(5, func() float64 { return lib.benchSize("BenchString", n/100, 64<<10) }, func() float64 { return lib.benchSize("BenchString", n/100, 16) })
+	clone := median([]float64{lib.benchSize("BenchClone", n/100, 64<<10), lib.benchSize("BenchClone", n/100, 64<<10), lib.benchSize("BenchClone", n/100, 64<<10)})
+	perKB := (big - small) / 64
+	r.add(figure{
+		name:     "12. Plain data, cost per KB in and out",
+		measured: fmt.Sprintf("%.0f ns per KB", perKB),
+		baseline: fmt.Sprintf("%.0f ns per KB, strings.Clone in and out", 2*clone/64),
+		ratio:    perKB / (2 * clone / 64),
+	})
 }
 
 // checkedCall: a checked call of a struct with a string, a slice, a map and

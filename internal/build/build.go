@@ -41,6 +41,9 @@ type Result struct {
 	// Unchanged reports that the build runs the same code as the published
 	// one, so that it was not published: Build is then the published build.
 	Unchanged bool
+	// Linker says which linker go build's external link used, and why not
+	// a faster one.
+	Linker string
 
 	// Where the time went: finding and rewriting the marked functions,
 	// go build, the probe, and publishing (checksum, renames, stamp). The
@@ -63,6 +66,10 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		return nil, err
 	}
 	id := time.Now().UTC().Format("20060102T150405.000000000")
+	// The linker is tried while the analysis runs.
+	linkerc := make(chan linkerChoice, 1)
+	go func() { linkerc <- chooseLinker(ctx, a, env) }()
+	var linker *linkerChoice
 
 	// go build writes its output in place: a process that loaded the file
 	// at that path would crash, and a watcher could see half a file. So the
@@ -80,11 +87,15 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	tmp := filepath.Join(staging, filepath.Base(out))
 	var added []string // files the overlay adds to a package given as files
 	goBuild := func(overlayFile string) error {
+		if linker == nil {
+			c := <-linkerc
+			linker = &c
+		}
 		args := []string{"build", "-buildmode=c-shared", a.tagsFlag(), "-o", tmp}
 		if overlayFile != "" {
 			args = append(args, "-overlay="+overlayFile)
 		}
-		args = append(append(append(args, a.Flags...), a.Packages...), added...)
+		args = append(append(append(args, withLinker(a.Flags, *linker)...), a.Packages...), added...)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
 		err := cmd.Run()
@@ -152,6 +163,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		return nil, err
 	}
 	res.GoBuild = time.Since(start)
+	res.Linker = linker.String()
 	start = time.Now()
 	if !a.NoProbe {
 		err := probe(ctx, env, tmp, out)

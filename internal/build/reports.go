@@ -10,11 +10,11 @@ import (
 // A ProcessResult is what one running process did with a build: its report,
 // or nil if it did not report within the wait.
 type ProcessResult struct {
-	Process artifact.Process
-	Report  *artifact.Report
+	Process artifact.Process `json:"process"`
+	Report  *artifact.Report `json:"report,omitempty"`
 	// Started reports that the process started after the build was
 	// published, with the build as its original copy.
-	Started bool
+	Started bool `json:"started,omitempty"`
 }
 
 // AwaitReports waits up to wait for every process that has the library at

@@ -18,6 +18,10 @@ import (
 	"github.com/hotpatch-go/hotpatch/internal/build"
 )
 
+// DefaultDebounce is hotpatch watch's debounce interval: long enough for an
+// editor's save to finish, short next to a build.
+const DefaultDebounce = 200 * time.Millisecond
+
 // Options configure a watch.
 type Options struct {
 	Args *build.Args

@@ -35,6 +35,7 @@ func testCHost(t *testing.T, p *platform) {
 
 	h.expect("compute 7", "7001")
 	h.expect("greet bob", "hello bob v1")
+	h.expect("plain bob t1,t2", plainWant(1))
 	h.expect("add 5", "5")
 	h.expect("dot 2 3", "32")
 	h.expect("statics", "1")
@@ -55,6 +56,9 @@ func testCHost(t *testing.T, p *platform) {
 		l.mustBuild()
 		h.await("compute 7", "7002")
 		h.expect("greet bob", "hello bob v2")
+		// Plain data both ways: strings, slices and a struct of them, a
+		// result longer than the frame's room, a slice copied back.
+		h.expect("plain bob t1,t2", plainWant(2))
 		// The counter lives in the host-loaded copy and survives the patch;
 		// the new body adds ten times as much.
 		h.expect("add 1", "15")
@@ -67,7 +71,7 @@ func testCHost(t *testing.T, p *platform) {
 		h.expect("shape 1", "3")
 		h.expect("sum 1 2 3", "12")
 		h.expect("divmod 17 5", "3002")
-		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=12 kept=0")
+		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=13 kept=0")
 		// Records of the new copy reach the logger of the original copy.
 		if !regexp.MustCompile(`level=DEBUG msg="hotpatch: copy attached".*logger=root`).MatchString(h.stderr.String()) {
 			t.Errorf("the new copy's record did not reach the original copy's logger:\n%s", h.stderr)
@@ -110,7 +114,7 @@ func testCHost(t *testing.T, p *platform) {
 		h.await("compute 7", "7003")
 		// shape keeps the body of version 2; everything else is patched.
 		h.expect("shape 1", "3")
-		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=11 kept=1")
+		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=12 kept=1")
 	})
 
 	t.Run("broken build", func(t *testing.T) {
@@ -129,4 +133,9 @@ func testCHost(t *testing.T, p *platform) {
 		l.mustBuild()
 		h.await("compute 7", "7004")
 	})
+}
+
+// plainWant is what the plain command answers in version v.
+func plainWant(v int) string {
+	return fmt.Sprintf("v%[1]d bob tags=t1,t2 raw=0102 parts=x/y | bob! v%[1]d,t1,t2 01020%[1]d y/x | A%[1]d,B%[1]d,n2 | A%[1]d,B%[1]d | %[2]d true", v, 300*v)
 }

@@ -3,10 +3,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,7 +38,7 @@ func testWatch(t *testing.T, p *platform) {
 	// save.)
 	l.edit("const version = 1\n", "const version = 2\n")
 	w.awaitCount(`hotpatch: built libtest`, 2)
-	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 12 patched, copy \d+ of about \d+`, 1)
+	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 13 patched, copy \d+ of about \d+`, 1)
 	h.expect("compute 7", "7002")
 
 	// A signature change: the report names the function kept on its old
@@ -44,7 +46,7 @@ func testWatch(t *testing.T, p *platform) {
 	l.edit("const version = 2\n", "const version = 3\n",
 		"func shape(a int32) int32 { return a + version }", "func shape(a int64) int32 { return int32(a) + version }",
 		"shape(int32(a))", "shape(int64(a))")
-	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 11 patched, 1 kept on their old body`, 1)
+	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 12 patched, 1 kept on their old body`, 1)
 	w.awaitCount(`    kept example\.com/testlib\.shape: its signature .* changed: restart the process`, 1)
 	h.expect("compute 7", "7003")
 	h.expect("shape 1", "3")
@@ -72,8 +74,57 @@ func testWatch(t *testing.T, p *platform) {
 		t.Errorf("the host loaded a build after the comment edit:\n%s", h.stderr)
 	}
 	h.expect("compute 7", "7004")
-
 	w.stop()
+
+	// hotpatch status lists the host, with its copies and memory; -json
+	// says the same for tools, as hotpatch build -json does of a build.
+	status := l.hotpatchCmd("status", "-o", l.out)
+	if !regexp.MustCompile(`(?m)^pid ` + pid + ` \(host(\.exe)?\): started with build \S+ \S+ ago; build \S+ applied; copies: 3 of about \d+; memory \d+ MB$`).MatchString(status) {
+		t.Errorf("hotpatch status printed:\n%s", status)
+	}
+	var st struct {
+		PID  int `json:"pid"`
+		Last struct {
+			Result string `json:"result"`
+			Copies int    `json:"copies"`
+		} `json:"last"`
+	}
+	if err := json.Unmarshal([]byte(l.hotpatchCmd("status", "-json", "-o", l.out)), &st); err != nil || strconv.Itoa(st.PID) != h.do("pid") || st.Last.Result != "applied" || st.Last.Copies != 3 {
+		t.Errorf("hotpatch status -json: %+v, %v", st, err)
+	}
+	l.edit("const version = 4\n", "const version = 5\n")
+	var ev struct {
+		Build     string `json:"build"`
+		Processes []struct {
+			Process struct {
+				PID int `json:"pid"`
+			} `json:"process"`
+			Report struct {
+				Result  string `json:"result"`
+				Patched int    `json:"patched"`
+			} `json:"report"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(l.hotpatchCmd("build", "-json", "-wait", "30s", "-o", l.out, ".")), &ev); err != nil ||
+		len(ev.Processes) != 1 || ev.Processes[0].Report.Result != "applied" || ev.Processes[0].Report.Patched != 12 {
+		t.Errorf("hotpatch build -json: %+v, %v", ev, err)
+	}
+	h.expect("compute 7", "7005")
+}
+
+// hotpatchCmd runs hotpatch with args in the lib's folder, for its
+// platform, and returns what it printed on stdout.
+func (l *lib) hotpatchCmd(args ...string) string {
+	l.t.Helper()
+	cmd := exec.Command(l.hotpatch, args...)
+	cmd.Dir, cmd.Env = l.dir, append(os.Environ(), l.p.buildEnv...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		l.t.Fatalf("hotpatch %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
 }
 
 // A watch is a running hotpatch watch.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -22,12 +23,15 @@ const defaultTemplate = `
 
 type _hotpatchFrame{{.N}} struct {
 	_hotpatchrt.Header
+{{- if .Lent}}
+	l _hotpatchrt.Lent
+{{- end}}
 {{- range $i, $a := .Args}}
 	p{{$i}} {{$a.Alias}}
 {{- end}}
-{{- range $i, $r := .Results}}
+{{- range $i, $r := .Results}}{{if not $r.Plain}}
 	r{{$i}} {{$r.Alias}}
-{{- end}}
+{{- end}}{{end}}
 }
 
 var _hotpatchSlot{{.N}} = _hotpatchrt.Register({{printf "%q" .ID}}, {{printf "%q" .Fingerprint}}, {{.Stateful}})
@@ -35,7 +39,12 @@ var _hotpatchSlot{{.N}} = _hotpatchrt.Register({{printf "%q" .ID}}, {{printf "%q
 func init() { _hotpatchSlot{{.N}}.Init(_hotpatchEnter{{.N}}, {{.Func}}) }
 
 var _hotpatchFrames{{.N}} = _hotpatchsync.Pool{New: func() any { return new(_hotpatchFrame{{.N}}) }}
-
+{{range $i, $a := .Args}}{{if $a.Plain}}
+var _hotpatchPlain{{$.N}}_{{$i}} = _hotpatchrt.PlainOf[{{$a.Alias}}]()
+{{end}}{{end}}
+{{- range $i, $r := .Results}}{{if and $r.Plain (not $r.String)}}
+var _hotpatchPlain{{$.N}}_r{{$i}} = _hotpatchrt.PlainOf[{{$r.Alias}}]()
+{{end}}{{end}}
 func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
 	_hpF := _hotpatchFrames{{.N}}.Get().(*_hotpatchFrame{{.N}})
 {{- range $i, $a := .Args}}
@@ -43,7 +52,22 @@ func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP
 {{- end}}
 	_hpT.Call(_hotpatchunsafe.Pointer(_hpF))
 {{- range $i, $r := .Results}}
+{{- if $r.String}}
+	_hpR{{$i}} := {{$r.Alias}}(_hpF.l.TakeString())
+{{- else if $r.Plain}}
+	var _hpR{{$i}} {{$r.Alias}}
+	_hpF.l.Take(_hotpatchPlain{{$.N}}_r{{$i}}, _hotpatchunsafe.Pointer(&_hpR{{$i}}))
+{{- else}}
 	_hpR{{$i}} := _hpF.r{{$i}}
+{{- end}}
+{{- end}}
+{{- range $i, $a := .Args}}{{if eq $a.Pass "plainslice"}}
+	var _hpB{{$i}} {{$a.Alias}}
+	_hpF.l.Take(_hotpatchPlain{{$.N}}_{{$i}}, _hotpatchunsafe.Pointer(&_hpB{{$i}}))
+	copy(_hpP{{$i}}, _hpB{{$i}})
+{{- end}}{{end}}
+{{- if .Lent}}
+	_hpF.l.Done()
 {{- end}}
 	*_hpF = _hotpatchFrame{{.N}}{}
 	_hotpatchFrames{{.N}}.Put(_hpF)
@@ -62,14 +86,27 @@ func _hotpatchEnter{{.N}}(_hotpatchunsafe.Pointer) {
 	_hpA{{$i}} := _hotpatchrt.CloneString(_hpF.p{{$i}})
 {{- else if eq $a.Pass "slice"}}
 	_hpA{{$i}} := _hotpatchrt.CloneSlice(_hpF.p{{$i}})
+{{- else if $a.Plain}}
+	_hpA{{$i}} := _hpF.p{{$i}}
+	_hotpatchrt.ClonePlain(_hotpatchPlain{{$.N}}_{{$i}}, _hotpatchunsafe.Pointer(&_hpA{{$i}}))
 {{- else}}
 	_hpA{{$i}} := _hpF.p{{$i}}
 {{- end}}
 {{- end}}
-	{{range $i, $r := .Results}}{{if $i}}, {{end}}_hpF.r{{$i}}{{end}}{{if .Results}} = {{end}}{{.Call}}
+{{- range $i, $r := .Results}}{{if $r.Plain}}
+	var _hpR{{$i}} {{$r.Alias}}
+{{- end}}{{end}}
+	{{range $i, $r := .Results}}{{if $i}}, {{end}}{{if $r.Plain}}_hpR{{$i}}{{else}}_hpF.r{{$i}}{{end}}{{end}}{{if .Results}} = {{end}}{{.Call}}
+{{- range $i, $r := .Results}}{{if $r.String}}
+	_hpF.l.PutString(string(_hpR{{$i}}))
+{{- else if $r.Plain}}
+	_hpF.l.Put(_hotpatchPlain{{$.N}}_r{{$i}}, _hotpatchunsafe.Pointer(&_hpR{{$i}}))
+{{- end}}{{end}}
 {{- range $i, $a := .Args}}
 {{- if eq $a.Pass "slice"}}
 	copy(_hpF.p{{$i}}, _hpA{{$i}})
+{{- else if eq $a.Pass "plainslice"}}
+	_hpF.l.Put(_hotpatchPlain{{$.N}}_{{$i}}, _hotpatchunsafe.Pointer(&_hpA{{$i}}))
 {{- end}}
 {{- end}}
 }
@@ -168,6 +205,7 @@ type genFunc struct {
 	Export                string   // the C name of a marked export with an entry point of its own
 	Args                  []genArg // the receiver first
 	Results               []result
+	Lent                  bool     // default mode: plain data comes back through the frame's rt.Lent
 	OutTypes              []string // checked mode: the results', then the pointer arguments'
 	Dests                 []string // checked mode: where the caller decodes them
 	Call                  string   // the call of the marked function on the _hpA arguments
@@ -175,12 +213,13 @@ type genFunc struct {
 
 type genArg struct {
 	Alias, Type, Display string
-	Pass                 string // default mode: "string", "slice" or "" for a copy
+	Pass                 string // default mode: "string", "slice", "plain", "plainslice" or "" for a copy
+	Plain                bool   // default mode: cloned whole (rt.ClonePlain)
 	Pointer              bool   // checked mode: a pointer argument, which is in-out
 }
 
 func (p *plan) gen() genFunc {
-	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: p.results, Pos: p.pos, Stateful: p.stateful, Func: p.fn, Export: p.export}
+	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: slices.Clone(p.results), Pos: p.pos, Stateful: p.stateful, Func: p.fn, Export: p.export}
 	if p.export != "" {
 		g.Func = exportPrefix + p.fn
 	}
@@ -195,6 +234,10 @@ func (p *plan) gen() genFunc {
 			ga.Pass = "string"
 		case byClonedSlice:
 			ga.Pass = "slice"
+		case byPlain:
+			ga.Pass, ga.Plain = "plain", true
+		case byPlainSlice:
+			ga.Pass, ga.Plain, g.Lent = "plainslice", true, true
 		case byPointer:
 			ga.Pointer = p.mode == Checked
 		}
@@ -202,6 +245,10 @@ func (p *plan) gen() genFunc {
 		args = append(args, fmt.Sprintf("_hpA%d", i))
 	}
 	for i, r := range p.results {
+		if r.pass == byPlain {
+			g.Results[i].Plain, g.Lent = true, true
+			g.Results[i].String = r.str
+		}
 		g.OutTypes = append(g.OutTypes, r.Type)
 		g.Dests = append(g.Dests, fmt.Sprintf("&_hpR%d", i))
 	}

@@ -20,8 +20,12 @@ type arg struct {
 
 // A result is a result as the generated code passes it.
 type result struct {
-	Alias string // the type alias that the generated code spells its type with
-	Type  string // its type, qualified by package name, for checked mode's errors
+	Alias  string  // the type alias that the generated code spells its type with
+	Type   string  // its type, qualified by package name, for checked mode's errors
+	Plain  bool    // default mode: plain data that comes back through rt.Lent
+	String bool    // default mode: a string, which has a faster way back
+	pass   passing // byValue, or byPlain in the default mode
+	str    bool
 }
 
 // A plan is what the generated code of one marked function needs.
@@ -155,10 +159,12 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 			a := alias(f.text(field.Type))
 			for range max(1, len(field.Names)) {
 				v := sig.Results().At(i)
-				if err := r.result(v.Type()); err != nil {
+				pass, err := r.result(v.Type())
+				if err != nil {
 					return nil, fail(field.Pos(), "result %s of type %s %v", argName(v, i), v.Type(), err)
 				}
-				p.results = append(p.results, result{Alias: a, Type: qualified(v.Type())})
+				_, str := v.Type().Underlying().(*types.Basic)
+				p.results = append(p.results, result{Alias: a, Type: qualified(v.Type()), pass: pass, str: str && pass == byPlain})
 				i++
 			}
 		}

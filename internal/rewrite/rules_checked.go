@@ -26,11 +26,11 @@ func (checkedRules) param(t types.Type) (passing, error) {
 	return byValue, nil
 }
 
-func (checkedRules) result(t types.Type) error {
+func (checkedRules) result(t types.Type) (passing, error) {
 	if err := checkEncodable(t); err != nil {
-		return fmt.Errorf("cannot cross between copies in checked mode: %v", err)
+		return 0, fmt.Errorf("cannot cross between copies in checked mode: %v", err)
 	}
-	return nil
+	return byValue, nil
 }
 
 func (checkedRules) fingerprint(_ types.Sizes, sig *types.Signature) string {

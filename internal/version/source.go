@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "5eebfca3dfa8b87400da8281"
+const source = "e40c3369616846da3eba8d08"

@@ -26,6 +26,7 @@ import "C"
 import (
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -194,6 +195,31 @@ func BenchMsgpack(n C.longlong) C.longlong {
 		msgpack.Unmarshal(b, &out)
 		return int64(len(out.Values))
 	})
+}
+
+// echoString is a marked function of plain data: a string in, a string out.
+//
+//hotpatch:func
+func echoString(s string) string { return s }
+
+// benchStrings are the strings BenchString passes, by size.
+var benchStrings = map[int]string{16: "0123456789abcdef", 1 << 10: strings.Repeat("k", 1<<10), 64 << 10: strings.Repeat("m", 64<<10)}
+
+// BenchString times n calls of echoString with a string of size bytes.
+//
+//export BenchString
+func BenchString(n C.longlong, size C.int) C.longlong {
+	s := benchStrings[int(size)]
+	return timed(n, func(int64) int64 { return int64(len(echoString(s))) })
+}
+
+// BenchClone times n clones of a string of size bytes into this heap: what
+// copying it costs in Go, once.
+//
+//export BenchClone
+func BenchClone(n C.longlong, size C.int) C.longlong {
+	s := benchStrings[int(size)]
+	return timed(n, func(int64) int64 { return int64(len(strings.Clone(s))) })
 }
 
 // PlainAdd is an export that nothing marks: the cost of any call from C

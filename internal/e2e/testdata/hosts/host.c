@@ -33,6 +33,7 @@ static int (*NilDeref)(void);
 static int (*NilDerefMarked)(void);
 static int (*BrokenPipe)(void);
 static long long (*Risky)(long long);
+static char *(*Plain)(const char *);
 
 // inCopy calls the exported function name of the library at path, which
 // the patcher has loaded already: a patch copy, old or new.
@@ -158,6 +159,7 @@ int main(int argc, char **argv) {
 		Compute2 = sym(lib2, "Compute");
 	}
 	Greet = sym(lib, "Greet");
+	Plain = sym(lib, "Plain");
 	Add = sym(lib, "Add");
 	Dot = sym(lib, "Dot");
 	TryPanic = sym(lib, "TryPanic");
@@ -186,6 +188,10 @@ int main(int argc, char **argv) {
 			int n = Greet(arg, buf, sizeof buf - 1);
 			buf[n] = 0;
 			printf("%s\n", buf);
+		} else if (!strcmp(word, "plain")) {
+			char *s = Plain(arg);
+			printf("%s\n", s);
+			free(s);
 		} else if (!strcmp(word, "add")) printf("%lld\n", Add(atoll(arg)));
 		else if (!strcmp(word, "dot")) {
 			double x = 0, y = 0;

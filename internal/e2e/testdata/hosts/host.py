@@ -8,6 +8,8 @@ lib.Compute.restype = ctypes.c_longlong
 lib.Compute.argtypes = [ctypes.c_longlong]
 lib.Greet.restype = ctypes.c_int
 lib.Greet.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+lib.Plain.restype = ctypes.c_void_p
+lib.Plain.argtypes = [ctypes.c_char_p]
 lib.Add.restype = ctypes.c_longlong
 lib.Add.argtypes = [ctypes.c_longlong]
 lib.Dot.restype = ctypes.c_double
@@ -44,6 +46,10 @@ for line in sys.stdin:
         buf = ctypes.create_string_buffer(256)
         n = lib.Greet(arg.encode(), buf, 255)
         out = buf.raw[:n].decode()
+    elif word == "plain":
+        p = lib.Plain(arg.encode())
+        out = ctypes.string_at(p).decode()
+        libc.free(p)
     elif word == "add":
         out = lib.Add(int(arg))
     elif word == "dot":

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -105,6 +106,40 @@ func sum(base int64, xs ...int64) int64 {
 func divmod(a, b int32) (q, r int32) {
 	q, r = a/b, a%b
 	return
+}
+
+// Record is plain data: strings and slices, in a struct.
+type Record struct {
+	Name  string
+	Tags  []string
+	Raw   []byte
+	Parts [2]string
+}
+
+// describe takes and returns plain data: a label, a new record, a list, a
+// string longer than a frame's lent room; it upper-cases words in place,
+// which the caller sees.
+//
+//hotpatch:func
+func describe(r Record, words []string) (label string, out Record, list []string, big string) {
+	for i := range words {
+		words[i] = fmt.Sprintf("%s%d", strings.ToUpper(words[i]), version)
+	}
+	label = fmt.Sprintf("v%d %s tags=%s raw=%x parts=%s/%s", version, r.Name, strings.Join(r.Tags, ","), r.Raw, r.Parts[0], r.Parts[1])
+	out = Record{Name: r.Name + "!", Tags: append([]string{fmt.Sprint("v", version)}, r.Tags...), Raw: append(r.Raw, byte(version)), Parts: [2]string{r.Parts[1], r.Parts[0]}}
+	return label, out, append(words, fmt.Sprint("n", len(words))), strings.Repeat(r.Name, 100*version)
+}
+
+// Plain calls describe on "NAME TAG,TAG...", and returns every result as
+// one line, in C memory that the caller frees.
+//
+//export Plain
+func Plain(arg *C.char) *C.char {
+	name, tags, _ := strings.Cut(C.GoString(arg), " ")
+	words := []string{"a", "b"}
+	label, rec, list, big := describe(Record{Name: name, Tags: strings.Split(tags, ","), Raw: []byte{1, 2}, Parts: [2]string{"x", "y"}}, words)
+	return C.CString(fmt.Sprintf("%s | %s %s %x %s/%s | %s | %s | %d %t", label, rec.Name, strings.Join(rec.Tags, ","), rec.Raw, rec.Parts[0], rec.Parts[1],
+		strings.Join(list, ","), strings.Join(words, ","), len(big), big == strings.Repeat(name, len(big)/max(1, len(name)))))
 }
 
 //export Sum3

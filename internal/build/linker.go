@@ -1,0 +1,121 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// The external link is the biggest single step of a rebuild, and mold, or
+// lld, links a c-shared library in a fraction of the time of GNU ld
+// (BENCHMARKS.md). hotpatch build uses the fastest one installed, unless the
+// user chose the link already, or HOTPATCH_LINKER says otherwise:
+//
+//	HOTPATCH_LINKER=default   the C compiler's own choice
+//	HOTPATCH_LINKER=mold      mold, or lld: that one, if the compiler can use it
+//
+// For Windows, mingw-w64's GCC links with lld, which knows PE; mold does
+// not.
+
+// linkerEnv is the environment variable that chooses the linker.
+const linkerEnv = "HOTPATCH_LINKER"
+
+// A linkerChoice is the linker a build uses: name is "" for the C
+// compiler's default, and why says why when a faster one was not used.
+type linkerChoice struct {
+	name, why string
+}
+
+// String says which linker the build used, for its line.
+func (c linkerChoice) String() string {
+	if c.name != "" {
+		return "linked with " + c.name
+	}
+	return "linked with the C compiler's default linker (" + c.why + ")"
+}
+
+// chooseLinker picks the linker for a build of a in env. It tries the
+// compiler with the linker once, on an empty C file, so that a compiler too
+// old to know it (GCC before 12 for mold) keeps its default.
+func chooseLinker(ctx context.Context, a *Args, env []string) linkerChoice {
+	want := lookupEnv(env, linkerEnv)
+	switch want {
+	case "", "mold", "lld":
+	case "default":
+		return linkerChoice{why: linkerEnv + "=default"}
+	default:
+		return linkerChoice{why: fmt.Sprintf("%s=%s is not default, mold or lld", linkerEnv, want)}
+	}
+	for _, f := range a.Flags {
+		if strings.HasPrefix(f, "-ldflags=") && (strings.Contains(f, "-extldflags") || strings.Contains(f, "-linkmode")) {
+			return linkerChoice{why: "-ldflags chooses the external link"}
+		}
+	}
+	if strings.Contains(lookupEnv(env, "GOFLAGS"), "-ldflags") {
+		return linkerChoice{why: "GOFLAGS sets -ldflags"}
+	}
+	if strings.Contains(lookupEnv(env, "CGO_LDFLAGS"), "-fuse-ld") {
+		return linkerChoice{why: "CGO_LDFLAGS chooses the linker"}
+	}
+	cc := lookupEnvOr(env, "CC", "gcc")
+	if strings.ContainsAny(strings.TrimSpace(cc), " \t") {
+		return linkerChoice{why: "CC is a command with arguments, such as a wrapper"}
+	}
+	candidates := []string{"mold", "lld"}
+	if targetOS(env) == "windows" {
+		candidates = []string{"lld"}
+	} else if targetOS(env) == "darwin" {
+		return linkerChoice{why: "macOS links with its own linker"}
+	}
+	if want != "" {
+		candidates = []string{want}
+	}
+	for _, name := range candidates {
+		if _, err := lookPath("ld." + name); err != nil {
+			continue
+		}
+		if err := tryLinker(ctx, cc, name, env); err != nil {
+			continue
+		}
+		return linkerChoice{name: name}
+	}
+	if want != "" {
+		return linkerChoice{why: fmt.Sprintf("%s=%s, but %s cannot link with ld.%s", linkerEnv, want, cc, want)}
+	}
+	return linkerChoice{why: "neither mold nor lld is installed"}
+}
+
+// tryLinker links an empty shared library with cc and the linker.
+func tryLinker(ctx context.Context, cc, linker string, env []string) error {
+	dir, err := os.MkdirTemp("", "hotpatch-linker-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "empty.c")
+	if err := os.WriteFile(src, []byte("int hotpatch_linker_probe;\n"), 0o644); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, cc, "-fuse-ld="+linker, "-shared", "-o", filepath.Join(dir, "empty.so"), src)
+	cmd.Env = env
+	return cmd.Run()
+}
+
+// withLinker returns go build's flags with the linker added to -ldflags.
+func withLinker(flags []string, c linkerChoice) []string {
+	if c.name == "" {
+		return flags
+	}
+	add := "-extldflags=-fuse-ld=" + c.name
+	out := append([]string(nil), flags...)
+	for i := len(out) - 1; i >= 0; i-- {
+		if strings.HasPrefix(out[i], "-ldflags=") {
+			out[i] += " " + add // go build uses the last -ldflags only
+			return out
+		}
+	}
+	return append(out, "-ldflags="+add)
+}
