@@ -132,7 +132,7 @@ func (p *patcher) apply(n *loaded) error {
 		p.point(c, t, n, moves)
 	}
 	if old != n {
-		old.control(controlRequest{Op: opRetire})
+		old.control(controlRequest{Op: opRetire, Moved: moves})
 	}
 	p.owner = n
 	p.report(n)
@@ -237,7 +237,7 @@ func (p *patcher) retire(n *loaded) {
 		}
 	}
 	p.point(n, t, nil, false)
-	n.control(controlRequest{Op: opRetire})
+	n.control(controlRequest{Op: opRetire, Moved: true})
 }
 
 func (p *patcher) byBuild(build string) *loaded {

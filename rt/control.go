@@ -47,6 +47,10 @@ type controlRequest struct {
 	Data      uintptr     `json:"data,omitempty"` // C memory
 	Len       int         `json:"len,omitempty"`
 	Slots     []pointSlot `json:"slots,omitempty"`
+	// Moved says, with retire, that the copy's kept state has moved into
+	// a newer copy, or never was its: no body that reads it runs there
+	// again.
+	Moved bool `json:"moved,omitempty"`
 }
 
 // A pointSlot is where one function of a copy runs from now on.
@@ -111,7 +115,7 @@ func control(req controlRequest) controlResponse {
 		theGate.open(nil)
 	case opRetire:
 		lifecycle.Retire()
-		go release()
+		go release(req.Moved)
 	default:
 		return controlResponse{Err: "unknown control request " + req.Op}
 	}

@@ -30,6 +30,15 @@ func Keep(id, schema string, ptr any, recursive bool) *KeptVar {
 	return k
 }
 
+// dropKept sets every kept variable of this copy to its zero value, so that
+// its garbage collector can free what they held. A retired copy calls it once
+// its state has moved into a newer copy.
+func dropKept() {
+	for _, k := range keptVars {
+		reflect.ValueOf(k.ptr).Elem().SetZero()
+	}
+}
+
 // keptEntry is one kept variable's value as it moves.
 type keptEntry struct {
 	ID   string             `msgpack:"id"`

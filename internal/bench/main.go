@@ -47,20 +47,27 @@ import (
 	"github.com/hotpatch-go/hotpatch/internal/scaffold"
 )
 
-//go:embed lib/main.go keptlib/main.go chost/chost.c
+//go:embed lib/main.go keptlib/main.go chost/chost.c testdata/heavy/main.go
 var libFS embed.FS
 
 func main() {
 	out := flag.String("o", "", "also write the report to this Markdown file")
 	samples := flag.Int("samples", 10, "reloads measured per latency figure")
 	only := flag.String("only", "", "measure only these figures, such as 2,4 (default: all)")
+	curve := flag.Int("curve", 200, "reloads in the memory curve (figure 14)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
+	if job := os.Getenv(curveEnv); job != "" {
+		if err := runCurve(job); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	want := func(figure int) bool {
 		return *only == "" || slices.Contains(strings.Split(*only, ","), strconv.Itoa(figure))
 	}
-	r, err := run(*samples, want)
+	r, err := run(*samples, *curve, want)
 	if err != nil {
 		log.Fatal(err)
 	}

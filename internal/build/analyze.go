@@ -50,9 +50,10 @@ type analysis struct {
 //
 // Type-checking a package the usual way runs cgo on it, which costs as much as
 // compiling it. The marked functions' signatures rarely need C types, so each
-// marked package is first checked from its own files with cgo faked, against
-// the export data of its imports; only a package whose marked signatures then
-// hold unknown types is loaded again with cgo. The imports of the main package
+// marked package is first checked from its own files with cgo faked, C's
+// numeric types known (rewrite.CTypes), against the export data of its
+// imports; only a package whose marked signatures then hold other C types is
+// loaded again with cgo. The imports of the main package
 // are loaded while go list walks the dependencies (importPrefetch).
 func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 	// The prefetch is abandoned, and its go list stopped, when analyze
@@ -242,13 +243,19 @@ func rewritePackage(ctx context.Context, cfg *packages.Config, p *packages.Packa
 		rp.Files = append(rp.Files, &rewrite.File{Name: name, Src: src, Syntax: f})
 		syntax = append(syntax, f)
 	}
+	ctypes := rewrite.CTypes(rp.GOOS, rp.GOARCH)
 	conf := types.Config{
-		FakeImportC: true,
+		// C's numeric types are known without cgo where CTypes knows
+		// them; elsewhere every C type is unknown.
+		FakeImportC: ctypes == nil,
 		Sizes:       sizes,
 		Error:       func(error) {},
 		Importer: importerFunc(func(path string) (*types.Package, error) {
 			if t := imported[path]; t != nil {
 				return t, nil
+			}
+			if path == "C" && ctypes != nil {
+				return ctypes, nil
 			}
 			return nil, fmt.Errorf("%s is not imported by %s", path, p.PkgPath)
 		}),

@@ -85,7 +85,7 @@ func chooseLinker(ctx context.Context, a *Args, env []string) linkerChoice {
 	if want != "" {
 		return linkerChoice{why: fmt.Sprintf("%s=%s, but %s cannot link with ld.%s", linkerEnv, want, cc, want)}
 	}
-	return linkerChoice{why: "neither mold nor lld is installed"}
+	return linkerChoice{why: fmt.Sprintf("no faster linker works with %s: tried %s", cc, strings.Join(candidates, ", "))}
 }
 
 // tryLinker links an empty shared library with cc and the linker.

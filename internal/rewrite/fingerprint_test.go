@@ -10,7 +10,7 @@ import (
 // in src.
 func fingerprintOf(t *testing.T, src string) string {
 	t.Helper()
-	p := loadPackage(t, []txtar.File{{Name: "main.go", Data: []byte("package main\n\n" + src)}})
+	p := loadPackage(t, []txtar.File{{Name: "main.go", Data: []byte("package main\n\n" + src)}}, "linux", "amd64")
 	res, err := Rewrite(p)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"go/ast"
@@ -51,13 +52,17 @@ func TestGolden(t *testing.T) {
 					inputs = append(inputs, f)
 				}
 			}
-			p := loadPackage(t, inputs)
 			// A case may name its target: "target: linux/amd64".
+			// Without one, no entry points are generated (they are
+			// per target), and C's numeric types are linux/amd64's.
+			var goos, goarch string
 			for _, line := range strings.Split(string(ar.Comment), "\n") {
 				if target, ok := strings.CutPrefix(line, "target: "); ok {
-					p.GOOS, p.GOARCH, _ = strings.Cut(strings.TrimSpace(target), "/")
+					goos, goarch, _ = strings.Cut(strings.TrimSpace(target), "/")
 				}
 			}
+			p := loadPackage(t, inputs, cmp.Or(goos, "linux"), cmp.Or(goarch, "amd64"))
+			p.GOOS, p.GOARCH = goos, goarch
 			res, err := Rewrite(p)
 			if errors.Is(err, ErrUnknownTypes) {
 				// As hotpatch build does: the types again, with cgo.
@@ -108,7 +113,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // loadPackage parses and type-checks files as the package main in dir, with
 // cgo faked, as hotpatch build checks a package before its first build.
-func loadPackage(t *testing.T, files []txtar.File) *Package {
+func loadPackage(t *testing.T, files []txtar.File, goos, goarch string) *Package {
 	t.Helper()
 	p := &Package{Fset: token.NewFileSet(), Sizes: types.SizesFor("gc", "amd64")}
 	var syntax []*ast.File
@@ -121,7 +126,15 @@ func loadPackage(t *testing.T, files []txtar.File) *Package {
 		p.Files = append(p.Files, &File{Name: name, Src: f.Data, Syntax: file})
 		syntax = append(syntax, file)
 	}
-	conf := types.Config{FakeImportC: true, Importer: importer.Default(), Sizes: p.Sizes, Error: func(error) {}}
+	// As hotpatch build checks it: C's numeric types known, other C types
+	// unknown.
+	ctypes := CTypes(goos, goarch)
+	conf := types.Config{FakeImportC: ctypes == nil, Sizes: p.Sizes, Error: func(error) {}, Importer: importerFunc(func(path string) (*types.Package, error) {
+		if path == "C" && ctypes != nil {
+			return ctypes, nil
+		}
+		return importer.Default().Import(path)
+	})}
 	p.Info = NewInfo()
 	p.Types, _ = conf.Check("example.com/lib", p.Fset, syntax, p.Info)
 	return p

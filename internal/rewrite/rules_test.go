@@ -24,7 +24,7 @@ func TestRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := loadPackage(t, []txtar.File{{Name: "main.go", Data: src}})
+			p := loadPackage(t, []txtar.File{{Name: "main.go", Data: src}}, "linux", "amd64")
 			res, err := Rewrite(p)
 			wants := wantComments(t, src)
 			errs := unjoin(err)

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "e40c3369616846da3eba8d08"
+const source = "ac31834343802846c2e119d7"

@@ -54,7 +54,7 @@ func tickKept(n int64) int64 { return world.Tick + n + version }
 //hotpatch:func
 func fill(size int64) int64 {
 	world.Entities = nil
-	for encoded := int64(0); encoded < size; encoded += 200 {
+	for encoded := int64(0); encoded < size; encoded += 100 { // about what an entity encodes to
 		i := len(world.Entities)
 		world.Entities = append(world.Entities, Entity{
 			Name:  fmt.Sprintf("entity-%d", i),
