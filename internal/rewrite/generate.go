@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/format"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -42,7 +41,7 @@ var _hotpatchFrames{{.N}} = _hotpatchsync.Pool{New: func() any { return new(_hot
 {{range $i, $a := .Args}}{{if $a.Plain}}
 var _hotpatchPlain{{$.N}}_{{$i}} = _hotpatchrt.PlainOf[{{$a.Alias}}]()
 {{end}}{{end}}
-{{- range $i, $r := .Results}}{{if and $r.Plain (not $r.String)}}
+{{- range $i, $r := .Results}}{{if and $r.Plain (not $r.PlainString)}}
 var _hotpatchPlain{{$.N}}_r{{$i}} = _hotpatchrt.PlainOf[{{$r.Alias}}]()
 {{end}}{{end}}
 func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
@@ -52,7 +51,7 @@ func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP
 {{- end}}
 	_hpT.Call(_hotpatchunsafe.Pointer(_hpF))
 {{- range $i, $r := .Results}}
-{{- if $r.String}}
+{{- if $r.PlainString}}
 	_hpR{{$i}} := {{$r.Alias}}(_hpF.l.TakeString())
 {{- else if $r.Plain}}
 	var _hpR{{$i}} {{$r.Alias}}
@@ -97,7 +96,7 @@ func _hotpatchEnter{{.N}}(_hotpatchunsafe.Pointer) {
 	var _hpR{{$i}} {{$r.Alias}}
 {{- end}}{{end}}
 	{{range $i, $r := .Results}}{{if $i}}, {{end}}{{if $r.Plain}}_hpR{{$i}}{{else}}_hpF.r{{$i}}{{end}}{{end}}{{if .Results}} = {{end}}{{.Call}}
-{{- range $i, $r := .Results}}{{if $r.String}}
+{{- range $i, $r := .Results}}{{if $r.PlainString}}
 	_hpF.l.PutString(string(_hpR{{$i}}))
 {{- else if $r.Plain}}
 	_hpF.l.Put(_hotpatchPlain{{$.N}}_r{{$i}}, _hotpatchunsafe.Pointer(&_hpR{{$i}}))
@@ -214,12 +213,15 @@ type genFunc struct {
 type genArg struct {
 	Alias, Type, Display string
 	Pass                 string // default mode: "string", "slice", "plain", "plainslice" or "" for a copy
-	Plain                bool   // default mode: cloned whole (rt.ClonePlain)
 	Pointer              bool   // checked mode: a pointer argument, which is in-out
 }
 
+// Plain reports whether the argument is plain data, cloned whole
+// (rt.ClonePlain; default mode).
+func (a genArg) Plain() bool { return a.Pass == "plain" || a.Pass == "plainslice" }
+
 func (p *plan) gen() genFunc {
-	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: slices.Clone(p.results), Pos: p.pos, Stateful: p.stateful, Func: p.fn, Export: p.export}
+	g := genFunc{N: p.index, Name: p.name, ID: p.id, Fingerprint: p.fingerprint, Results: p.results, Pos: p.pos, Stateful: p.stateful, Func: p.fn, Export: p.export}
 	if p.export != "" {
 		g.Func = exportPrefix + p.fn
 	}
@@ -235,9 +237,9 @@ func (p *plan) gen() genFunc {
 		case byClonedSlice:
 			ga.Pass = "slice"
 		case byPlain:
-			ga.Pass, ga.Plain = "plain", true
+			ga.Pass = "plain"
 		case byPlainSlice:
-			ga.Pass, ga.Plain, g.Lent = "plainslice", true, true
+			ga.Pass, g.Lent = "plainslice", true
 		case byPointer:
 			ga.Pointer = p.mode == Checked
 		}
@@ -245,10 +247,7 @@ func (p *plan) gen() genFunc {
 		args = append(args, fmt.Sprintf("_hpA%d", i))
 	}
 	for i, r := range p.results {
-		if r.pass == byPlain {
-			g.Results[i].Plain, g.Lent = true, true
-			g.Results[i].String = r.str
-		}
+		g.Lent = g.Lent || r.Plain()
 		g.OutTypes = append(g.OutTypes, r.Type)
 		g.Dests = append(g.Dests, fmt.Sprintf("&_hpR%d", i))
 	}

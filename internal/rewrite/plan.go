@@ -20,13 +20,19 @@ type arg struct {
 
 // A result is a result as the generated code passes it.
 type result struct {
-	Alias  string  // the type alias that the generated code spells its type with
-	Type   string  // its type, qualified by package name, for checked mode's errors
-	Plain  bool    // default mode: plain data that comes back through rt.Lent
-	String bool    // default mode: a string, which has a faster way back
-	pass   passing // byValue, or byPlain in the default mode
-	str    bool
+	Alias string  // the type alias that the generated code spells its type with
+	Type  string  // its type, qualified by package name, for checked mode's errors
+	pass  passing // byValue, or byPlain in the default mode
+	str   bool    // a string passed byPlain, which has a faster way back
 }
+
+// Plain reports whether the result is plain data that comes back through
+// the frame's rt.Lent (default mode).
+func (r result) Plain() bool { return r.pass == byPlain }
+
+// PlainString reports whether the result is a string that comes back
+// through the frame's rt.Lent (default mode).
+func (r result) PlainString() bool { return r.str }
 
 // A plan is what the generated code of one marked function needs.
 type plan struct {
