@@ -99,16 +99,19 @@ func checkParam(t types.Type) (passing, error) {
 		if u.Kind() == types.String {
 			return byClonedString, nil
 		}
+	// A slice's elements are copied back, and a pointer's pointee is the
+	// caller's memory: the newer copy could leave an unsafe.Pointer into its
+	// own heap there, so raw pointers pass only as values of their own.
 	case *types.Slice:
-		if pointerIn(u.Elem(), true) == "" {
+		if pointerIn(u.Elem(), false) == "" {
 			return byClonedSlice, nil
 		}
-		if why := plainIn(u.Elem(), true); why != "" {
+		if why := plainIn(u.Elem(), false); why != "" {
 			return 0, fmt.Errorf("a slice passes only if its elements are plain data, but %s", why)
 		}
 		return byPlainSlice, nil
 	case *types.Pointer:
-		if why := pointerIn(u.Elem(), true); why != "" {
+		if why := pointerIn(u.Elem(), false); why != "" {
 			return 0, fmt.Errorf("a pointer passes only to data that holds no pointers (persistent state the caller keeps), but %s", why)
 		}
 		return byPointer, nil

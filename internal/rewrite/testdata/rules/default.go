@@ -45,6 +45,12 @@ func sliceOfPointers(s []*Pos) {} // want `sliceOfPointers: parameter s of type 
 //hotpatch:func
 func unsafeResult() unsafe.Pointer { return nil } // want `unsafeResult: result #1 of type unsafe.Pointer cannot cross .*return a uintptr handle instead`
 
+//hotpatch:func
+func rawInSlice(s []unsafe.Pointer) {} // want `rawInSlice: parameter s of type \[\]unsafe.Pointer cannot cross .*a slice passes only if its elements are plain data, but unsafe.Pointer is an unsafe.Pointer, which may point into the newer copy's heap`
+
+//hotpatch:func
+func rawBehindPointer(p *struct{ P unsafe.Pointer }) {} // want `rawBehindPointer: parameter p of type \*struct\{P unsafe.Pointer\} cannot cross .*a pointer passes only to data that holds no pointers .*unsafe.Pointer`
+
 // What the default mode accepts.
 
 //hotpatch:func
