@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // The external link is the biggest single step of a rebuild, and mold, or
@@ -15,7 +16,8 @@ import (
 // user chose the link already, or HOTPATCH_LINKER says otherwise:
 //
 //	HOTPATCH_LINKER=default   the C compiler's own choice
-//	HOTPATCH_LINKER=mold      mold, or lld: that one, if the compiler can use it
+//	HOTPATCH_LINKER=mold      mold, if the compiler can use it
+//	HOTPATCH_LINKER=lld       lld, if the compiler can use it
 //
 // For Windows, mingw-w64's GCC links with lld, which knows PE; mold does
 // not.
@@ -77,7 +79,7 @@ func chooseLinker(ctx context.Context, a *Args, env []string) linkerChoice {
 		if _, err := lookPath("ld." + name); err != nil {
 			continue
 		}
-		if err := tryLinker(ctx, cc, name, env); err != nil {
+		if err := tryLinkerOnce(ctx, cc, name, env); err != nil {
 			continue
 		}
 		return linkerChoice{name: name}
@@ -86,6 +88,27 @@ func chooseLinker(ctx context.Context, a *Args, env []string) linkerChoice {
 		return linkerChoice{why: fmt.Sprintf("%s=%s, but %s cannot link with ld.%s", linkerEnv, want, cc, want)}
 	}
 	return linkerChoice{why: fmt.Sprintf("no faster linker works with %s: tried %s", cc, strings.Join(candidates, ", "))}
+}
+
+// linkerTried holds what tryLinker found, by compiler, linker and target:
+// hotpatch watch builds many times in one process, and the answer does not
+// change between its builds.
+var linkerTried sync.Map // string → linkerTry
+
+type linkerTry struct{ err error }
+
+// tryLinkerOnce is tryLinker, once per compiler, linker and target in this
+// process.
+func tryLinkerOnce(ctx context.Context, cc, linker string, env []string) error {
+	key := strings.Join([]string{cc, linker, targetOS(env), targetArch(env)}, "\x00")
+	if t, ok := linkerTried.Load(key); ok {
+		return t.(linkerTry).err
+	}
+	err := tryLinker(ctx, cc, linker, env)
+	if ctx.Err() == nil { // a stopped try says nothing about the linker
+		linkerTried.Store(key, linkerTry{err})
+	}
+	return err
 }
 
 // tryLinker links an empty shared library with cc and the linker.
