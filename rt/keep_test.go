@@ -91,3 +91,17 @@ func TestCycleRefused(t *testing.T) {
 		t.Errorf("a ring: %v", err)
 	}
 }
+
+// TestDropKept: a retired copy's kept variables are set to their zero
+// values once their state has moved, so that nothing keeps the old world.
+func TestDropKept(t *testing.T) {
+	defer func(old []*KeptVar) { keptVars = old }(keptVars)
+	w := &worldV1{Tick: 3, Ents: []entV1{{Name: "a"}}, ByName: map[string]int{"a": 0}, Boss: &entV1{Name: "b"}}
+	n := new(int64)
+	*n = 7
+	keptVars = []*KeptVar{{ID: "world", ptr: w}, {ID: "n", ptr: n}}
+	dropKept()
+	if !reflect.ValueOf(*w).IsZero() || *n != 0 {
+		t.Errorf("after dropKept: world %+v, n %d; want zero values", *w, *n)
+	}
+}
