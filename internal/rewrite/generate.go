@@ -15,8 +15,11 @@ import (
 // function, the caller's half of a call into another copy, and the callee's
 // half. Frames come from a pool: a frame must live on the heap (see
 // rt.Target.Call), and allocating one for every call cost more than the rest
-// of the call's overhead together. A frame goes back to the pool cleared, so
-// that it keeps none of the caller's values alive.
+// of the call's overhead together. A frame goes back to the pool with its
+// arguments cleared, so that it keeps none of the caller's values alive: its
+// results hold no pointers, plain ones lie in its Lent, which Done readies
+// for the next call, and its Header is written by every call. Clearing the
+// whole frame would clear the Lent's room too, on every call.
 const defaultTemplate = `
 // {{.Name}}, declared at {{.Pos}}.
 
@@ -68,7 +71,9 @@ func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP
 {{- if .Lent}}
 	_hpF.l.Done()
 {{- end}}
-	*_hpF = _hotpatchFrame{{.N}}{}
+{{- range $i, $a := .Args}}
+	_hpF.p{{$i}} = *new({{$a.Alias}})
+{{- end}}
 	_hotpatchFrames{{.N}}.Put(_hpF)
 {{- if .Results}}
 	return {{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}

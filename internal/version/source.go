@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "ac31834343802846c2e119d7"
+const source = "151196c57c3ee5a6fffb45bd"
