@@ -13,164 +13,128 @@ static void* hp_copy_to_c(const void* p, size_t n) {
 import "C"
 
 import (
-	"bytes"
 	"fmt"
-	"sync"
 	"unsafe"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Checked is the part of a checked function's frame that carries its values
-// through MessagePack. Each side decodes what it receives into values of its
-// own heap, so the two garbage collectors never share memory.
+// as MessagePack, which the generated code of each side writes and reads
+// (codec.go). Each side decodes what it receives into values of its own
+// heap, so the two garbage collectors never share memory.
 //
-// The caller's copy fills in the arguments and lends a buffer of its own heap
-// for the results; the callee's copy encodes the results into it, or into C
-// memory that the caller frees when they do not fit. Type names travel as
-// pointers to each side's static data, which lives as long as the process,
-// and are read only to word an error.
+// The caller's copy encodes the arguments into a buffer of its own heap and
+// lends room, also of its own heap, for the results; the callee's copy
+// decodes the arguments while the caller waits, and encodes the results
+// into the room, or into C memory that the caller frees when they do not
+// fit. Neither side keeps a pointer into the other's heap after the call.
+// Type names travel as pointers to each side's static data, which lives as
+// long as the process, and are read only to word an error.
+//
+// A frame goes back to its pool after the call, with its buffers, which
+// belong to the caller's copy: a call in the steady state allocates only
+// the values it decodes.
 type Checked struct {
-	in       []byte
+	buf      []byte // the caller's buffer for the arguments
+	room     []byte // the caller's room for the results
+	in       []byte // the encoded arguments, in buf
 	inTypes  *[]string
-	out      unsafe.Pointer // the caller's buffer, or C memory if outC
-	outCap   int            // room in the caller's buffer
+	ours     *[]string      // the caller's names of the results, for errors
+	out      unsafe.Pointer // the results: in room, or C memory if outC
+	outCap   int            // the room's size
 	outLen   int
 	outC     bool
 	outTypes unsafe.Pointer // *[]string in the callee's copy's static data
 }
 
-// resultRoom is the size of the buffer that a checked call lends for its
-// results: enough for most values, so that no C memory is needed.
-const resultRoom = 4 << 10
-
-var (
-	encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	resultBuffers = sync.Pool{New: func() any { b := make([]byte, resultRoom); return &b }}
+// resultRoom is the size of the room that a frame lends for results at
+// first; it grows to what the results of a call needed, up to maxRoom.
+const (
+	resultRoom = 512
+	maxRoom    = 64 << 10
 )
 
-// CallChecked runs the target of a checked function. args are the arguments,
-// in order; a pointer argument is encoded as its pointee. results are
-// pointers to the results, followed by the pointer arguments again, into
-// which the callee's copy's final values of the pointees are decoded (in-out).
-// types names the argument types, for errors.
-func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types *[]string, args []any, results []any) {
-	in := encodeBuffers.Get().(*bytes.Buffer)
-	in.Reset()
-	enc := msgpack.GetEncoder()
-	enc.Reset(in)
-	for i, a := range args {
-		if err := enc.Encode(a); err != nil {
-			msgpack.PutEncoder(enc)
-			panic(t.decodeError(fmt.Sprintf("argument %d of type %s cannot be encoded: %v", i+1, typeOf(types, i), err)))
-		}
+// Args returns the frame's buffer for the caller to encode the arguments
+// into.
+func (c *Checked) Args() []byte { return c.buf[:0] }
+
+// CallChecked runs the target of a checked function on args, the encoded
+// arguments, and returns the encoded results and final values of pointer
+// arguments, in order, for the caller to decode. types and
+// outTypes name the caller's types of the arguments and of the results,
+// for errors.
+func (t *Target) CallChecked(frame unsafe.Pointer, c *Checked, types, outTypes *[]string, args []byte) []byte {
+	c.buf = args[:0] // keep what the encoding grew
+	if c.room == nil {
+		c.room = make([]byte, resultRoom)
 	}
-	msgpack.PutEncoder(enc)
-	room := resultBuffers.Get().(*[]byte)
-	c.in, c.inTypes = in.Bytes(), types
-	c.out, c.outCap = unsafe.Pointer(&(*room)[0]), len(*room)
+	c.in, c.inTypes, c.ours = args, types, outTypes
+	c.out, c.outCap = unsafe.Pointer(&c.room[0]), len(c.room)
 	t.Call(frame)
-	var out []byte
 	if c.outC {
-		out = C.GoBytes(c.out, C.int(c.outLen))
+		return unsafe.Slice((*byte)(c.out), c.outLen)
+	}
+	return c.room[:c.outLen]
+}
+
+// ResultError panics for err, which happened while decoding the i-th
+// value of a call's results, with a message that names both types.
+func (t *Target) ResultError(c *Checked, i int, err error) {
+	theirs, ours := (*[]string)(c.outTypes), c.ours
+	c.Done()
+	panic(t.decodeError(fmt.Sprintf("result %d: build %s sent %s, which does not decode into %s: %v", i+1, t.build, typeOf(theirs, i), typeOf(ours, i), err)))
+}
+
+// Done ends a call once the caller has decoded every result: it frees the
+// C memory, if any, and readies the frame for the next call, keeping its
+// buffers.
+func (c *Checked) Done() {
+	if c.outC {
+		if c.outLen > c.outCap && c.outLen <= maxRoom {
+			c.room = make([]byte, c.outLen)
+		}
 		C.free(c.out)
-	} else {
-		out = (*room)[:c.outLen]
 	}
-	theirs := (*[]string)(c.outTypes)
-	*c = Checked{}
-	encodeBuffers.Put(in)
-	r := bytes.NewReader(out)
-	dec := msgpack.GetDecoder()
-	dec.Reset(r)
-	for i, res := range results {
-		if res == nil {
-			continue
-		}
-		if err := dec.Decode(res); err != nil {
-			panic(t.decodeError(fmt.Sprintf("result %d: build %s sent %s, which does not decode into %T: %v", i+1, t.build, typeOf(theirs, i), res, err)))
-		}
-	}
-	msgpack.PutDecoder(dec)
-	resultBuffers.Put(room)
+	c.in, c.inTypes, c.ours = nil, nil, nil
+	c.out, c.outCap, c.outLen, c.outC, c.outTypes = nil, 0, 0, false, nil
 }
 
 func (t *Target) decodeError(msg string) error {
 	return makePanic(t.id, "hotpatch: checked call of "+t.id+": "+msg, "", t.build)
 }
 
-// InOut returns p as a destination for a pointer argument's final value, or
-// nil when p is nil, which leaves nothing to copy back.
-func InOut[T any](p *T) any {
-	if p == nil {
-		return nil
-	}
-	return p
+// In returns the encoded arguments of a checked call, in the callee's copy.
+// They lie in the caller's heap: decode them during the call, which copies
+// every value into this copy's heap, and keep nothing of them.
+func (c *Checked) In() []byte { return c.in }
+
+// ArgError panics for err, which happened while decoding the i-th argument
+// of a checked call of the function id, in the callee's copy, into the
+// parameter called name, of type typ: a value that does not decode, such
+// as a string that has become an int. The message names the function, the
+// parameter and both types; the panic reaches the caller.
+func (c *Checked) ArgError(id string, i int, name, typ string, err error) {
+	panic(fmt.Sprintf("hotpatch: checked call of %s: parameter %s: the caller sent %s, which does not decode into %s: %v",
+		id, name, typeOf(c.inTypes, i), typ, err))
 }
 
-// Args decodes the arguments of a checked call in the callee's copy. It copies
-// them into this copy's heap first: the encoded bytes belong to the caller.
-func (c *Checked) Args(id string) *Args {
-	dec := msgpack.GetDecoder()
-	dec.Reset(bytes.NewReader(bytes.Clone(c.in)))
-	return &Args{dec: dec, id: id, theirs: c.inTypes}
-}
+// Out returns the caller's room, in the callee's copy, for the results to
+// be encoded into. Encoding past its end moves them into this copy's heap,
+// and Return copies them into C memory.
+func (c *Checked) Out() []byte { return unsafe.Slice((*byte)(c.out), c.outCap)[:0] }
 
-// Args is the decoder of a checked call's arguments.
-type Args struct {
-	dec    *msgpack.Decoder
-	id     string
-	theirs *[]string // the caller's type names, in its static data
-	i      int
-}
-
-// Decode decodes the next argument into v, a pointer to the parameter
-// called name, of type typ. A value that does not decode, such as a string that has become
-// an int, panics with a message that names the function, the parameter and
-// both types; the panic reaches the caller.
-func (a *Args) Decode(v any, name, typ string) {
-	if err := a.dec.Decode(v); err != nil {
-		panic(fmt.Sprintf("hotpatch: checked call of %s: parameter %s: the caller sent %s, which does not decode into %s: %v",
-			a.id, name, typeOf(a.theirs, a.i), typ, err))
-	}
-	a.i++
-}
-
-// Done ends the decoding, once every argument is decoded.
-func (a *Args) Done() {
-	msgpack.PutDecoder(a.dec)
-	a.dec = nil
-}
-
-// Return encodes the results, and the final values of the pointer
-// arguments, for the caller: into the caller's buffer if they fit, or else
-// into C memory. types names them in this copy.
-func (c *Checked) Return(types *[]string, vals ...any) {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	enc := msgpack.GetEncoder()
-	enc.Reset(buf)
-	for i, v := range vals {
-		if err := enc.Encode(v); err != nil {
-			msgpack.PutEncoder(enc)
-			panic(fmt.Sprintf("hotpatch: result %d of type %s cannot be encoded: %v", i+1, typeOf(types, i), err))
-		}
-	}
-	msgpack.PutEncoder(enc)
-	b := buf.Bytes()
-	if len(b) <= c.outCap {
-		// Bytes, not pointers: the caller's buffer may take them.
-		copy(unsafe.Slice((*byte)(c.out), c.outCap), b)
-	} else {
-		p := C.hp_copy_to_c(unsafe.Pointer(&b[0]), C.size_t(len(b)))
-		if p == nil {
-			panic(fmt.Sprintf("hotpatch: out of C memory for %d bytes of results", len(b)))
-		}
-		c.out, c.outC = p, true
-	}
+// Return hands the encoded results b, and the final values of the pointer
+// arguments, to the caller. types names them in this copy.
+func (c *Checked) Return(types *[]string, b []byte) {
 	c.outLen = len(b)
 	c.outTypes = unsafe.Pointer(types)
-	encodeBuffers.Put(buf)
+	if len(b) == 0 || unsafe.Pointer(unsafe.SliceData(b)) == c.out {
+		return // in the caller's room: bytes, not pointers
+	}
+	p := C.hp_copy_to_c(unsafe.Pointer(&b[0]), C.size_t(len(b)))
+	if p == nil {
+		panic(fmt.Sprintf("hotpatch: out of C memory for %d bytes of results", len(b)))
+	}
+	c.out, c.outC = p, true
 }
 
 // typeOf names the i-th type in types, which may be the other copy's static

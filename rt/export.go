@@ -21,8 +21,10 @@ import "unsafe"
 // protocol is the version of this ABI. A copy with another version is not
 // patched in. 2: hotpatch_v1_call returns nothing and leaves a panic in the
 // frame's Header; Checked carries a buffer that the caller lends. 3:
-// hotpatch_v1_control, kept state, and descriptions with fingerprints.
-const protocol = 3
+// hotpatch_v1_control, kept state, and descriptions with fingerprints. 4:
+// checked frames carry MessagePack that generated code writes and reads,
+// with buffers that the caller keeps between calls.
+const protocol = 4
 
 // The symbols that load finds in a copy, and that CopyVerified looks for in
 // its bytes before it is loaded.

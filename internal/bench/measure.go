@@ -101,6 +101,7 @@ func run(samples, curve int, want func(figure int) bool) (*results, error) {
 	}
 	if want(3) {
 		r.checkedCall(lib)
+		r.checkedAgainstDefault(lib)
 	}
 	if want(12) {
 		r.plainCall(lib)
@@ -256,6 +257,30 @@ func (r *results) checkedCall(lib *library) {
 		baseline: fmt.Sprintf("%.0f ns, msgpack Marshal+Unmarshal of the argument and the result", codec),
 		ratio:    checked / codec,
 		target:   1.5,
+	})
+}
+
+// checkedAgainstDefault (figure 3): checked calls against default-mode
+// calls of the same signature, both patched: two integers, and a struct
+// with strings.
+func (r *results) checkedAgainstDefault(lib *library) {
+	const n = 1_000_000
+	lib.bench("BenchCheckedAdd", n/10)
+	checked, plain := rounds(9, func() float64 { return lib.bench("BenchCheckedAdd", n) }, func() float64 { return lib.bench("BenchMarked", n) })
+	r.add(figure{
+		name:     "3. Patched call, checked mode, two integers",
+		measured: fmt.Sprintf("%.0f ns", checked),
+		baseline: fmt.Sprintf("%.0f ns, the same call in the default mode", plain),
+		ratio:    checked / plain,
+		target:   2,
+	})
+	checked, plain = rounds(9, func() float64 { return lib.benchSize("BenchRecord", n, 1) }, func() float64 { return lib.benchSize("BenchRecord", n, 0) })
+	r.add(figure{
+		name:     "3. Patched call, checked mode, a struct of two strings and an integer in and out",
+		measured: fmt.Sprintf("%.0f ns", checked),
+		baseline: fmt.Sprintf("%.0f ns, the same call in the default mode", plain),
+		ratio:    checked / plain,
+		target:   2,
 	})
 }
 

@@ -55,7 +55,7 @@ func checkedScenario(t *testing.T, l *lib, h *host) {
 	l.mustBuild()
 	h.await("restock x", "v4 restocked ann | owner=ann gold=15 "+sword+" [potion-v4 tags=x attrs= pos=4,8]")
 	got = h.do("label x")
-	for _, want := range []string{"recovered: hotpatch: checked call of example.com/testlib.label", "result 1", "sent int64", "does not decode into *string"} {
+	for _, want := range []string{"recovered: hotpatch: checked call of example.com/testlib.label", "result 1", "sent int64", "does not decode into string"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("label after a result type change: %q has no %q", got, want)
 		}

@@ -116,10 +116,12 @@ func _hotpatchEnter{{.N}}(_hotpatchunsafe.Pointer) {
 }
 `
 
-// The generated code of a checked function: its values travel through
-// MessagePack (see rt.Checked). The caller encodes the arguments and decodes
-// the results and the final values of pointer arguments; the callee decodes
-// the arguments into its own heap, runs the body, and encodes what goes back.
+// The generated code of a checked function: its values travel as
+// MessagePack (see rt.Checked), which generated encoders and decoders write
+// and read (codec.go). The caller encodes the arguments and decodes the
+// results and the final values of pointer arguments; the callee decodes the
+// arguments into its own heap, runs the body, and encodes what goes back.
+// Frames come from a pool, with the buffers they carry.
 const checkedTemplate = `
 // {{.Name}}, declared at {{.Pos}}, in checked mode.
 
@@ -132,18 +134,35 @@ var _hotpatchSlot{{.N}} = _hotpatchrt.Register({{printf "%q" .ID}}, {{printf "%q
 
 func init() { _hotpatchSlot{{.N}}.Init(_hotpatchEnter{{.N}}, {{.Func}}) }
 
+var _hotpatchFrames{{.N}} = _hotpatchsync.Pool{New: func() any { return new(_hotpatchFrame{{.N}}) }}
+
 var _hotpatchArgTypes{{.N}} = []string{ {{- range $i, $a := .Args}}{{if $i}}, {{end}}{{printf "%q" $a.Type}}{{end -}} }
 
 var _hotpatchOutTypes{{.N}} = []string{ {{- range $i, $t := .OutTypes}}{{if $i}}, {{end}}{{printf "%q" $t}}{{end -}} }
 
 func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP{{$i}} {{$a.Alias}}{{end}}) ({{range $i, $r := .Results}}{{if $i}}, {{end}}{{$r.Alias}}{{end}}) {
-	_hpF := new(_hotpatchFrame{{.N}})
+	_hpF := _hotpatchFrames{{.N}}.Get().(*_hotpatchFrame{{.N}})
+	_hpB := _hpF.Checked.Args()
+{{- range $i, $a := .Args}}
+	_hpB = _hotpatchEnc{{$a.Codec}}(_hpB, &_hpP{{$i}})
+{{- end}}
+	{{if .OutTypes}}_hpO := {{end}}_hpT.CallChecked(_hotpatchunsafe.Pointer(_hpF), &_hpF.Checked, &_hotpatchArgTypes{{.N}}, &_hotpatchOutTypes{{.N}}, _hpB)
+{{- if .OutTypes}}
+	var _hpE error
+{{- end}}
 {{- range $i, $r := .Results}}
 	var _hpR{{$i}} {{$r.Alias}}
+	if _hpO, _hpE = _hotpatchDec{{$r.Codec}}(_hpO, &_hpR{{$i}}); _hpE != nil {
+		_hpT.ResultError(&_hpF.Checked, {{$i}}, _hpE)
+	}
 {{- end}}
-	_hpT.CallChecked(_hotpatchunsafe.Pointer(_hpF), &_hpF.Checked, &_hotpatchArgTypes{{.N}},
-		[]any{ {{- range $i, $a := .Args}}{{if $i}}, {{end}}_hpP{{$i}}{{end -}} },
-		[]any{ {{- range $i, $d := .Dests}}{{if $i}}, {{end}}{{$d}}{{end -}} })
+{{- range $i, $a := .Args}}{{if $a.Pointer}}
+	if _hpO, _hpE = _hotpatchDec{{$a.Codec}}(_hpO, &_hpP{{$i}}); _hpE != nil {
+		_hpT.ResultError(&_hpF.Checked, {{$a.Out}}, _hpE)
+	}
+{{- end}}{{end}}
+	_hpF.Checked.Done()
+	_hotpatchFrames{{.N}}.Put(_hpF)
 {{- if .Results}}
 	return {{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}
 {{- end}}
@@ -151,16 +170,27 @@ func _hotpatchCall{{.N}}(_hpT *_hotpatchrt.Target{{range $i, $a := .Args}}, _hpP
 
 func _hotpatchEnter{{.N}}(_hpFrame _hotpatchunsafe.Pointer) {
 	_hpF := (*_hotpatchFrame{{.N}})(_hpFrame)
-	_hpD := _hpF.Checked.Args({{printf "%q" .ID}})
+{{- if .Args}}
+	_hpD := _hpF.Checked.In()
+	var _hpE error
+{{- end}}
 {{- range $i, $a := .Args}}
 	var _hpA{{$i}} {{$a.Alias}}
-	_hpD.Decode(&_hpA{{$i}}, {{printf "%q" $a.Display}}, {{printf "%q" $a.Type}})
+	if _hpD, _hpE = _hotpatchDec{{$a.Codec}}(_hpD, &_hpA{{$i}}); _hpE != nil {
+		_hpF.Checked.ArgError({{printf "%q" $.ID}}, {{$i}}, {{printf "%q" $a.Display}}, {{printf "%q" $a.Type}}, _hpE)
+	}
 {{- end}}
-	_hpD.Done()
 	{{range $i, $r := .Results}}{{if $i}}, {{end}}_hpR{{$i}}{{end}}{{if .Results}} := {{end}}{{.Call}}
-	_hpF.Checked.Return(&_hotpatchOutTypes{{.N}}{{range $i, $r := .Results}}, _hpR{{$i}}{{end}}{{range $i, $a := .Args}}{{if $a.Pointer}}, _hpA{{$i}}{{end}}{{end}})
+	_hpW := _hpF.Checked.Out()
+{{- range $i, $r := .Results}}
+	_hpW = _hotpatchEnc{{$r.Codec}}(_hpW, &_hpR{{$i}})
+{{- end}}
+{{- range $i, $a := .Args}}{{if $a.Pointer}}
+	_hpW = _hotpatchEnc{{$a.Codec}}(_hpW, &_hpA{{$i}})
+{{- end}}{{end}}
+	_hpF.Checked.Return(&_hotpatchOutTypes{{.N}}, _hpW)
 }
-`
+{{.Codecs}}`
 
 // The generated code of a kept variable: its registration, by identity and
 // schema, so that the runtime can move its value into each new build.
@@ -211,7 +241,7 @@ type genFunc struct {
 	Results               []result
 	Lent                  bool     // default mode: plain data comes back through the frame's rt.Lent
 	OutTypes              []string // checked mode: the results', then the pointer arguments'
-	Dests                 []string // checked mode: where the caller decodes them
+	Codecs                string   // checked mode: the encoders and decoders of the signature's types
 	Call                  string   // the call of the marked function on the _hpA arguments
 }
 
@@ -219,7 +249,12 @@ type genArg struct {
 	Alias, Type, Display string
 	Pass                 string // default mode: "string", "slice", "plain", "plainslice" or "" for a copy
 	Pointer              bool   // checked mode: a pointer argument, which is in-out
+	Out                  int    // checked mode: a pointer argument's place among the values that come back
 }
+
+// Codec names the encoder and decoder of the argument's type in checked
+// mode: _hotpatchEnc and _hotpatchDec, then this.
+func (a genArg) Codec() string { return strings.TrimPrefix(a.Alias, rootName) }
 
 // Plain reports whether the argument is plain data, cloned whole
 // (rt.ClonePlain; default mode).
@@ -251,16 +286,18 @@ func (p *plan) gen() genFunc {
 		g.Args = append(g.Args, ga)
 		args = append(args, fmt.Sprintf("_hpA%d", i))
 	}
-	for i, r := range p.results {
+	for _, r := range p.results {
 		g.Lent = g.Lent || r.Plain()
 		g.OutTypes = append(g.OutTypes, r.Type)
-		g.Dests = append(g.Dests, fmt.Sprintf("&_hpR%d", i))
 	}
 	for i, a := range g.Args {
 		if a.Pointer {
+			g.Args[i].Out = len(g.OutTypes)
 			g.OutTypes = append(g.OutTypes, a.Type)
-			g.Dests = append(g.Dests, fmt.Sprintf("%s.InOut(_hpP%d)", rtName, i))
 		}
+	}
+	if p.mode == Checked {
+		g.Codecs = p.codecs()
 	}
 	dots := ""
 	if p.variadic {
@@ -323,13 +360,8 @@ func (f *fileRewrite) generate() (edited, generated []byte, err error) {
 	b.WriteString("import (\n")
 	fmt.Fprintf(&b, "\t%s %q\n", rtName, RuntimePath)
 	if len(f.plans) > 0 {
+		fmt.Fprintf(&b, "\t%s \"sync\"\n", syncName) // frame pools
 		fmt.Fprintf(&b, "\t%s \"unsafe\"\n", unsafeName)
-	}
-	for _, p := range f.plans {
-		if p.mode == Default {
-			fmt.Fprintf(&b, "\t%s \"sync\"\n", syncName) // frame pools
-			break
-		}
 	}
 	b.WriteString(")\n")
 	for _, k := range f.kept {

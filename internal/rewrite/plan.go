@@ -16,6 +16,7 @@ type arg struct {
 	pass    passing // how it crosses in the default mode
 	typ     string  // its type, qualified by package name, for checked mode's errors
 	display string  // how errors name it
+	t       types.Type
 }
 
 // A result is a result as the generated code passes it.
@@ -24,11 +25,16 @@ type result struct {
 	Type  string  // its type, qualified by package name, for checked mode's errors
 	pass  passing // byValue, or byPlain in the default mode
 	str   bool    // a string passed byPlain, which has a faster way back
+	t     types.Type
 }
 
 // Plain reports whether the result is plain data that comes back through
 // the frame's rt.Lent (default mode).
 func (r result) Plain() bool { return r.pass == byPlain }
+
+// Codec names the encoder and decoder of the result's type in checked
+// mode: _hotpatchEnc and _hotpatchDec, then this.
+func (r result) Codec() string { return strings.TrimPrefix(r.Alias, rootName) }
 
 // PlainString reports whether the result is a string that comes back
 // through the frame's rt.Lent (default mode).
@@ -135,7 +141,7 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 			return nil, fail(field.Pos(), "receiver of type %s %v", t, err)
 		}
 		names := f.nameFields([]*ast.Field{field}, "_hprecv")
-		p.recv = &arg{name: names[0], alias: alias(f.text(field.Type)), pass: pass, typ: qualified(t), display: argName(sig.Recv(), 0)}
+		p.recv = &arg{name: names[0], alias: alias(f.text(field.Type)), pass: pass, typ: qualified(t), display: argName(sig.Recv(), 0), t: t}
 		p.method = d.Name.Name
 	} else {
 		p.fn = d.Name.Name
@@ -155,7 +161,7 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 			if err != nil {
 				return nil, fail(field.Pos(), "parameter %s of type %s %v", argName(v, i), v.Type(), err)
 			}
-			p.params = append(p.params, arg{name: names[i], alias: a, pass: pass, typ: qualified(v.Type()), display: argName(v, i)})
+			p.params = append(p.params, arg{name: names[i], alias: a, pass: pass, typ: qualified(v.Type()), display: argName(v, i), t: v.Type()})
 			i++
 		}
 	}
@@ -170,7 +176,7 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 					return nil, fail(field.Pos(), "result %s of type %s %v", argName(v, i), v.Type(), err)
 				}
 				_, str := v.Type().Underlying().(*types.Basic)
-				p.results = append(p.results, result{Alias: a, Type: qualified(v.Type()), pass: pass, str: str && pass == byPlain})
+				p.results = append(p.results, result{Alias: a, Type: qualified(v.Type()), pass: pass, str: str && pass == byPlain, t: v.Type()})
 				i++
 			}
 		}

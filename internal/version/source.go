@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "151196c57c3ee5a6fffb45bd"
+const source = "eccc6d0dfd7554e34cf87cff"

@@ -60,6 +60,25 @@ func echo(p Payload) Payload { return p }
 
 var payload = Payload{Name: "player-one", Values: []int64{1, 2, 3, 4, 5, 6, 7, 8}, Tags: map[string]string{"team": "red", "class": "mage"}}
 
+// Record is a struct with strings, which both modes carry: the default
+// mode as plain data, checked mode as MessagePack.
+type Record struct {
+	Name, Title string
+	Level       int64
+}
+
+var record = Record{Name: "ann", Title: "the brave", Level: 7}
+
+//hotpatch:func
+func recordPlain(r Record) Record { return r }
+
+//hotpatch:func checked
+func recordChecked(r Record) Record { return r }
+
+//hotpatch:func checked
+//go:noinline
+func addChecked(a, b int64) int64 { return a + b }
+
 var sink int64
 
 // firstSeen[v] is when a call of a marked function first ran the body of
@@ -180,6 +199,30 @@ func BenchCross(n C.longlong, fn unsafe.Pointer) C.longlong {
 //export BenchChecked
 func BenchChecked(n C.longlong) C.longlong {
 	return timed(n, func(int64) int64 { return int64(len(echo(payload).Values)) })
+}
+
+// BenchCheckedAdd times n calls of addChecked: BenchMarked in checked mode.
+//
+//export BenchCheckedAdd
+func BenchCheckedAdd(n C.longlong) C.longlong {
+	start := time.Now()
+	var s int64
+	for i := int64(0); i < int64(n); i++ {
+		s += addChecked(i, 1)
+	}
+	sink = s
+	return C.longlong(time.Since(start).Nanoseconds())
+}
+
+// BenchRecord times n calls of the function that takes and returns a
+// Record: in checked mode if checked is 1, else in the default mode.
+//
+//export BenchRecord
+func BenchRecord(n C.longlong, checked C.int) C.longlong {
+	if checked == 1 {
+		return timed(n, func(int64) int64 { return recordChecked(record).Level })
+	}
+	return timed(n, func(int64) int64 { return recordPlain(record).Level })
 }
 
 // BenchMsgpack times what a checked call encodes and decodes, done directly
