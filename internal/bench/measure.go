@@ -112,7 +112,7 @@ func run(samples, curve int, want func(figure int) bool) (*results, error) {
 		}
 	}
 	if want(9) || want(10) {
-		if err := r.hostCalls(m, samples); err != nil {
+		if err := r.hostCalls(samples); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,8 @@
 // The harness (calls.go) drives it with one command per line on stdin:
 //
 //	bench NAME N        time N calls of the export NAME(i, 1); print ns a call
-//	spin-start K        start K threads that call MarkedAdd and keep their longest call
+//	spin-start K [P]    start K threads that call MarkedAdd and keep their longest call;
+//	                    with P, each makes bursts of 1000 calls, P microseconds apart
 //	spin-max            print the longest call since the last spin-max, in ns, and reset it
 //	spin-stop           stop the threads
 //	version             print HPVersion()
@@ -36,6 +37,7 @@ static atomic_llong longest;
 static pthread_t threads[64];
 static int nthreads;
 static add_fn spin_fn;
+static int pace_us;
 
 static void *spin(void *arg) {
 	(void)arg;
@@ -46,6 +48,10 @@ static void *spin(void *arg) {
 		long long d = now_ns() - t0;
 		long long m = atomic_load_explicit(&longest, memory_order_relaxed);
 		while (d > m && !atomic_compare_exchange_weak(&longest, &m, d)) {}
+		if (pace_us > 0 && i % 1000 == 0) {
+			struct timespec ts = {0, pace_us * 1000L};
+			nanosleep(&ts, NULL);
+		}
 	}
 	return NULL;
 }
@@ -68,6 +74,8 @@ int main(int argc, char **argv) {
 			if (s == 42) fprintf(stderr, " ");
 			printf("%.3f\n", (double)t / (double)n);
 		} else if (!strcmp(word, "spin-start") && sscanf(line, "%*s %d", &nthreads) == 1) {
+			pace_us = 0;
+			sscanf(line, "%*s %*d %d", &pace_us);
 			spin_fn = (add_fn)sym("MarkedAdd");
 			atomic_store(&stop, 0);
 			for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, spin, NULL);
