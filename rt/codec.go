@@ -162,10 +162,7 @@ func ReadBytes[T ~[]byte](b []byte, v *T) ([]byte, error) {
 	}
 	data, rest, err := readBytes(b, "bytes")
 	if err == nil {
-		*v = T(bytes.Clone(data))
-		if *v == nil {
-			*v = T{}
-		}
+		*v = T(bytes.Clone(data)) // not nil: nil was read above
 	}
 	return rest, err
 }

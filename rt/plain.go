@@ -255,12 +255,6 @@ func (l *Lent) PutString(s string) {
 
 // TakeString is Take for a string that PutString put.
 func (l *Lent) TakeString() string {
-	if l.c == nil {
-		n := *(*int)(unsafe.Pointer(&l.room[l.read]))
-		s := string(l.room[l.read+8 : l.read+8+n])
-		l.read += 8 + n
-		return s
-	}
 	buf := l.buf()
 	n := *(*int)(unsafe.Pointer(&buf[l.read]))
 	s := string(buf[l.read+8 : l.read+8+n])

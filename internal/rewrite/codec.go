@@ -19,7 +19,8 @@ import (
 //     time.Time, which MessagePack encodes the way those methods say;
 //   - a struct that embeds a field, or whose msgpack tag asks for more than
 //     a name and omitempty (inline, as_array): reflection knows how;
-//   - a byte array, which reflection encodes as bytes;
+//   - a byte array, and a slice of a named byte type, which reflection
+//     encodes as bytes and Go cannot convert to []byte;
 //   - a type that contains itself, where the generated code would not end.
 //
 // The generated code names no type but the signature's aliases: it reaches
@@ -89,6 +90,8 @@ func (g *codecGen) reflected(t types.Type) bool {
 	switch u := t.Underlying().(type) {
 	case *types.Array:
 		return isByte(u.Elem())
+	case *types.Slice:
+		return byteKind(u.Elem()) && !isByte(u.Elem())
 	case *types.Struct:
 		for i := range u.NumFields() {
 			f := u.Field(i)
@@ -117,6 +120,12 @@ func (g *codecGen) push(t types.Type) (pop func()) {
 
 func isByte(t types.Type) bool {
 	return types.Identical(t, types.Typ[types.Byte])
+}
+
+// byteKind reports whether t is byte or a type defined on it.
+func byteKind(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Kind() == types.Byte
 }
 
 // addr returns the address of the value that expr denotes. The value of

@@ -21,6 +21,8 @@ import "time"
 
 type Point struct{ X, Y int32 }
 
+type Octet byte
+
 type Item struct {
 	Name   string
 	Tags   []string
@@ -36,6 +38,7 @@ type Item struct {
 	When   time.Time
 	Next   *Item
 	Inline struct{ A, B string }
+	Octets []Octet
 }
 
 type Old struct {
@@ -58,6 +61,10 @@ type Embeds struct {
 	Point
 	Z int
 }
+
+// Pair is generated code only: reflection cannot encode an array of a
+// named byte type (vmihailenco/msgpack v5.4.1 panics in reflect.Copy).
+type Pair struct{ P [2]Octet }
 `
 
 // codecProgram round-trips values through the generated code, and between
@@ -88,7 +95,8 @@ func main() {
 		{},
 		{Name: "sword", Tags: []string{"a", ""}, Attrs: map[string]int{"dmg": -3, "big": 1 << 40}, Pos: &Point{1, -2},
 			Grid: [2][2]uint8{{1, 2}, {3, 255}}, Hash: [4]byte{9, 8, 7, 6}, Data: []byte{}, Ratio: 0.5, OK: true,
-			Renamed: "r", When: when, Next: &Item{Name: "next"}, Inline: struct{ A, B string }{"x", "y"}},
+			Renamed: "r", When: when, Next: &Item{Name: "next"}, Inline: struct{ A, B string }{"x", "y"},
+			Octets: []Octet{1, 2}},
 		{Tags: []string{}, Attrs: map[string]int{}, Data: []byte("bytes")},
 	}
 	for i, v := range items {
@@ -116,6 +124,12 @@ func main() {
 	_, err := _hotpatchDecTNew(_hotpatchEncTOld(nil, &old), &n)
 	check("old to new: error", err, nil)
 	check("old to new", n, _hotpatchTNew{Score: 7, Count: -5, Blob: []byte("blob"), A: "a"})
+
+	pair := _hotpatchTPair{P: [2]Octet{3, 255}}
+	var pair2 _hotpatchTPair
+	_, err = _hotpatchDecTPair(_hotpatchEncTPair(nil, &pair), &pair2)
+	check("pair: error", err, nil)
+	check("pair", pair2, pair)
 
 	e := _hotpatchTEmbeds{Point: Point{3, 4}, Z: 5}
 	var e2 _hotpatchTEmbeds
@@ -147,7 +161,7 @@ func TestCodec(t *testing.T) {
 	pkg := cgoTypes(t, []txtar.File{{Name: "main.go", Data: []byte(src)}})
 	var gen strings.Builder
 	gen.WriteString("package main\n\nimport _hotpatchrt \"" + RuntimePath + "\"\n")
-	for _, name := range []string{"Item", "Old", "New", "Embeds", "Wrong"} {
+	for _, name := range []string{"Item", "Old", "New", "Embeds", "Pair", "Wrong"} {
 		alias := rootName + "T" + name
 		fmt.Fprintf(&gen, "\ntype %s = %s\n", alias, name)
 		gen.WriteString(codecFuncs(alias, pkg.Scope().Lookup(name).Type()))

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "eccc6d0dfd7554e34cf87cff"
+const source = "5d3677a49d0b31659e67f4af"
