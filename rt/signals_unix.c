@@ -27,6 +27,16 @@
 //     forwards it to the handler its runtime found when it started: this
 //     dispatcher. That second call goes to the original copy's handler too.
 //
+//   - Several libraries: each library that uses hotpatch runs a dispatcher
+//     of its own, and each puts its own back when it finds another
+//     installed, so each ends up giving the faults outside its copies to the
+//     other. A fault that neither owns (in a Go host's own code, say) then
+//     went back and forth between them until the signal stack ran out. So a
+//     dispatcher that a fault reaches again on the same thread moves one
+//     step along a ladder that only goes to older handlers: first the
+//     handler outside its copies, then the handler the process had before
+//     this library's runtime started, then the default action.
+//
 // A copy's SIGURG handler may be called only once a first exported call into
 // the copy has returned, and the dispatcher is never re-entered on one thread
 // for one kind of signal: both recursions end in "fatal: morestack on
@@ -84,19 +94,36 @@ static struct sigaction hp_outside[HP_NFAULTS];
 static struct sigaction hp_urg[HP_MAX_COPIES];
 static atomic_int hp_urg_count;
 
-// The SIGURG handler installed before this copy's Go runtime started, captured
-// by a constructor that runs before the runtime's own initialisation. In a Go
-// host this is the host runtime's handler.
+// The handlers installed before this copy's Go runtime started, captured by
+// a constructor that runs before the runtime's own initialisation. In a Go
+// host these are the host runtime's; in another library's copy, its
+// dispatcher.
 static struct sigaction hp_before_go;
 static int hp_before_go_ok;
+static struct sigaction hp_before_go_fault[HP_NFAULTS];
 
 __attribute__((constructor(101))) static void hp_capture_before_go(void) {
 	hp_before_go_ok = sigaction(SIGURG, NULL, &hp_before_go) == 0;
+	for (int i = 0; i < HP_NFAULTS; i++) {
+		if (sigaction(hp_faults[i], NULL, &hp_before_go_fault[i]) != 0) {
+			memset(&hp_before_go_fault[i], 0, sizeof hp_before_go_fault[i]);
+			hp_before_go_fault[i].sa_handler = SIG_DFL;
+		}
+	}
 }
 
-// Threads inside the dispatcher, for SIGURG and for faults.
+// Threads inside the dispatcher, for SIGURG and for faults, and for each
+// thread in the fault dispatcher, how far along the ladder its fault is.
 static atomic_long hp_urg_active[HP_MAX_ACTIVE];
 static atomic_long hp_fault_active[HP_MAX_ACTIVE];
+static int hp_fault_step[HP_MAX_ACTIVE];
+
+// The steps of the ladder, for a fault that reaches the dispatcher again.
+enum {
+	HP_STEP_ROUTED,  // given to the copy whose code faulted
+	HP_STEP_OUTSIDE, // given to the handler of faults outside every copy
+	HP_STEP_BEFORE,  // given to the handler from before this runtime
+};
 
 static long hp_thread_id(void) {
 #ifdef __linux__
@@ -106,12 +133,15 @@ static long hp_thread_id(void) {
 #endif
 }
 
-static int hp_is_active(atomic_long *active, long tid) {
+// hp_active_slot returns the slot of thread tid, or -1 if it is not inside.
+static int hp_active_slot(atomic_long *active, long tid) {
 	for (int i = 0; i < HP_MAX_ACTIVE; i++) {
-		if (atomic_load(&active[i]) == tid) return 1;
+		if (atomic_load(&active[i]) == tid) return i;
 	}
-	return 0;
+	return -1;
 }
+
+static int hp_is_active(atomic_long *active, long tid) { return hp_active_slot(active, tid) >= 0; }
 
 static int hp_enter(atomic_long *active, long tid) {
 	for (int i = 0; i < HP_MAX_ACTIVE; i++) {
@@ -171,26 +201,48 @@ static uintptr_t hp_pc(void *ctx) {
 #endif
 }
 
+// hp_refault handles a fault that came back to the dispatcher on the thread
+// in slot: a handler it gave the fault to declined it and forwarded it here,
+// directly or through other handlers. Each return moves one step further.
+static void hp_refault(int slot, int fi, int sig, siginfo_t *info, void *ctx) {
+	int step = slot >= 0 ? hp_fault_step[slot] : HP_STEP_BEFORE;
+	if (step == HP_STEP_ROUTED) {
+		hp_fault_step[slot] = HP_STEP_OUTSIDE;
+		hp_call(&hp_outside[fi], sig, info, ctx);
+	} else if (step == HP_STEP_OUTSIDE) {
+		hp_fault_step[slot] = HP_STEP_BEFORE;
+		hp_call(&hp_before_go_fault[fi], sig, info, ctx);
+	} else if (sig != SIGPIPE) {
+		// Every handler declined it: the default action, as with no Go
+		// runtime at all. A broken pipe that no handler wants is left
+		// alone, as Go leaves it: the write fails with EPIPE.
+		signal(sig, SIG_DFL);
+	}
+}
+
 static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx) {
 	int saved_errno = errno;
 	int fi = hp_fault_index(sig);
 	long tid = hp_thread_id();
-	if (hp_is_active(hp_fault_active, tid)) {
-		// A copy declined the fault and forwarded it here.
-		hp_call(&hp_outside[fi], sig, info, ctx);
+	int active = hp_active_slot(hp_fault_active, tid);
+	if (active >= 0) {
+		hp_refault(active, fi, sig, info, ctx);
 		errno = saved_errno;
 		return;
 	}
 	int slot = hp_enter(hp_fault_active, tid);
 	uintptr_t pc = hp_pc(ctx);
 	const struct sigaction *h = &hp_outside[fi];
+	int step = HP_STEP_OUTSIDE;
 	int n = atomic_load(&hp_copy_count);
 	for (int i = 0; i < n; i++) {
 		if (hp_copies[i].lo <= pc && pc < hp_copies[i].hi) {
 			h = &hp_copies[i].fault[fi];
+			step = HP_STEP_ROUTED;
 			break;
 		}
 	}
+	if (slot >= 0) hp_fault_step[slot] = step;
 	hp_call(h, sig, info, ctx);
 	hp_leave(hp_fault_active, slot);
 	errno = saved_errno;

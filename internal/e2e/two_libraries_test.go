@@ -30,3 +30,42 @@ func TestTwoLibraries(t *testing.T) {
 	}
 	h.awaitCount(`msg="hotpatch: loaded new build"`, 6)
 }
+
+// TestTwoLibrariesFaults loads two libraries into a Go host. Each runs a
+// signal dispatcher of its own, and each patcher puts its dispatcher back
+// when it finds the other's installed, so each dispatcher ends up handing
+// the faults it does not own to the other. It guards the bug where a fault
+// outside every copy, here in the host's own Go code, went back and forth
+// between the two until the signal stack ran out, and the process died of
+// SIGSEGV.
+func TestTwoLibrariesFaults(t *testing.T) {
+	l := newLib(t)
+	l.mustBuild()
+	mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
+	copyFile(t, l.out, mod)
+	h := startHost(t, nil, goHost(t, linux), "-also", mod, l.out)
+	check := func() {
+		t.Helper()
+		for _, c := range []struct{ what, command string }{
+			{"a nil dereference in the host's Go code", "host-nilderef"},
+			{"a broken pipe in the host's Go code", "host-brokenpipe"},
+			{"a nil dereference in the first library", "nilderef"},
+			{"a broken pipe in the first library", "brokenpipe"},
+		} {
+			if got := h.do(c.command); got != "1" {
+				t.Fatalf("%s (%s): %q, want 1", c.what, c.command, got)
+			}
+		}
+	}
+	h.expect("compute 7", "7001")
+	h.expect("compute2 7", "7001")
+	check()
+	for v := 1; v <= 2; v++ {
+		l.setVersion(v, v+1)
+		l.mustBuild()
+		want := strconv.Itoa(7000 + v + 1)
+		h.await("compute 7", want)
+		h.await("compute2 7", want)
+		check()
+	}
+}

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "5d3677a49d0b31659e67f4af"
+const source = "d6328cca9f7e7fc7499684fe"

@@ -2,6 +2,8 @@
 // the test library with dlopen (LoadLibrary on Windows) and answers commands, one per line, like
 // host.c. Its own runtime is one more Go runtime in the process, whose
 // preemption the SIGURG dispatcher must keep working.
+//
+//	gohost [-also LIBRARY2] LIBRARY
 package main
 
 /*
@@ -21,6 +23,7 @@ import "C"
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -32,24 +35,15 @@ import (
 )
 
 func main() {
-	path := C.CString(os.Args[1])
-	lib := C.open_lib(path)
-	C.free(unsafe.Pointer(path))
-	if lib == nil {
-		fmt.Fprintln(os.Stderr, "gohost:", C.GoString(C.open_error()))
-		os.Exit(1)
-	}
-	sym := func(name string) unsafe.Pointer {
-		n := C.CString(name)
-		defer C.free(unsafe.Pointer(n))
-		p := C.sym(lib, n)
-		if p == nil {
-			fmt.Fprintln(os.Stderr, "gohost: no symbol", name)
-			os.Exit(1)
-		}
-		return p
-	}
+	also := flag.String("also", "", "a second library, whose Compute the command compute2 calls")
+	flag.Parse()
+	lib := open(flag.Arg(0))
+	sym := func(name string) unsafe.Pointer { return symbol(lib, name) }
 	compute, spinGC := sym("Compute"), sym("SpinGC")
+	var compute2 unsafe.Pointer
+	if *also != "" {
+		compute2 = symbol(open(*also), "Compute")
+	}
 	nilDeref, nilDerefMarked, brokenPipe := sym("NilDeref"), sym("NilDerefMarked"), sym("BrokenPipe")
 	// inCopy calls name in the library at path, which the patcher has
 	// loaded already: a patch copy.
@@ -76,6 +70,9 @@ func main() {
 		case "compute":
 			x, _ := strconv.ParseInt(arg, 10, 64)
 			fmt.Println(int64(C.call_ll_ll(compute, C.longlong(x))))
+		case "compute2":
+			x, _ := strconv.ParseInt(arg, 10, 64)
+			fmt.Println(int64(C.call_ll_ll(compute2, C.longlong(x))))
 		case "spingc":
 			fmt.Println(int64(C.call_ll(spinGC)))
 		case "hostgc":
@@ -98,12 +95,70 @@ func main() {
 			fmt.Println(int(C.call_int(brokenPipe)))
 		case "brokenpipe-copy":
 			fmt.Println(inCopy(arg, "BrokenPipe"))
+		case "host-nilderef":
+			fmt.Println(hostNilDeref())
+		case "host-brokenpipe":
+			fmt.Println(hostBrokenPipe())
 		case "quit":
 			return
 		default:
 			fmt.Println("unknown command", word)
 		}
 	}
+}
+
+// open loads the library at path, or exits.
+func open(path string) unsafe.Pointer {
+	p := C.CString(path)
+	defer C.free(unsafe.Pointer(p))
+	lib := C.open_lib(p)
+	if lib == nil {
+		fmt.Fprintln(os.Stderr, "gohost:", path+":", C.GoString(C.open_error()))
+		os.Exit(1)
+	}
+	return lib
+}
+
+// symbol looks name up in lib, or exits.
+func symbol(lib unsafe.Pointer, name string) unsafe.Pointer {
+	n := C.CString(name)
+	defer C.free(unsafe.Pointer(n))
+	p := C.sym(lib, n)
+	if p == nil {
+		fmt.Fprintln(os.Stderr, "gohost: no symbol", name)
+		os.Exit(1)
+	}
+	return p
+}
+
+// hostNilDeref dereferences nil in the host's own Go code, outside every
+// copy of every library, and returns 1 once the host's runtime has turned
+// the fault into a panic and recovered it.
+func hostNilDeref() (got int) {
+	defer func() {
+		if recover() != nil {
+			got = 1
+		}
+	}()
+	var p *int
+	return *p
+}
+
+// hostBrokenPipe writes to a pipe whose reader is gone from the host's own
+// Go code, and returns 1 once the write has failed: the SIGPIPE it raises
+// belongs to the host's runtime, which ignores it.
+func hostBrokenPipe() int {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1
+	}
+	r.Close()
+	_, err = w.Write([]byte("x"))
+	w.Close()
+	if err != nil {
+		return 1
+	}
+	return 0
 }
 
 var spin atomic.Int64
