@@ -54,7 +54,11 @@ func saveKept() ([]byte, error) {
 				return nil, fmt.Errorf("kept variable %s holds a cycle of pointers (at %s), which cannot move by value", k.ID, path)
 			}
 		}
-		data, err := msgpack.Marshal(k.ptr)
+		var data []byte
+		err := noPanic(func() (err error) {
+			data, err = msgpack.Marshal(k.ptr)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("kept variable %s cannot be encoded: %w", k.ID, err)
 		}
@@ -89,7 +93,7 @@ func loadKept(data []byte) error {
 		}
 		v := reflect.New(reflect.TypeOf(k.ptr).Elem())
 		dec := msgpack.NewDecoder(bytes.NewReader(e.Data))
-		if err := dec.Decode(v.Interface()); err != nil {
+		if err := noPanic(func() error { return dec.Decode(v.Interface()) }); err != nil {
 			return fmt.Errorf("kept variable %s does not decode into its new type %s: %w", k.ID, v.Elem().Type(), err)
 		}
 		values = append(values, decoded{k, v})
@@ -98,6 +102,18 @@ func loadKept(data []byte) error {
 		reflect.ValueOf(d.k.ptr).Elem().Set(d.v.Elem())
 	}
 	return nil
+}
+
+// noPanic runs f, and returns a panic in it as an error. The codec, or a
+// MessagePack or encoding method of the program's own types, can panic on
+// a value; the kept state then stays where it was, and the process lives.
+func noPanic(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return f()
 }
 
 // cyclePath returns where v reaches a pointer it is already inside, or "".

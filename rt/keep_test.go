@@ -1,9 +1,12 @@
 package rt
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 type entV1 struct {
@@ -103,5 +106,60 @@ func TestDropKept(t *testing.T) {
 	dropKept()
 	if !reflect.ValueOf(*w).IsZero() || *n != 0 {
 		t.Errorf("after dropKept: world %+v, n %d; want zero values", *w, *n)
+	}
+}
+
+// touchy is a kept type whose MessagePack methods panic when told to.
+type touchy struct{ Panic bool }
+
+func (t touchy) EncodeMsgpack(enc *msgpack.Encoder) error {
+	if t.Panic {
+		panic("encoding touchy")
+	}
+	return enc.EncodeBool(false)
+}
+
+func (t *touchy) DecodeMsgpack(dec *msgpack.Decoder) error {
+	if _, err := dec.DecodeBool(); err != nil {
+		return err
+	}
+	panic(errors.New("decoding touchy"))
+}
+
+// TestKeptPanics: a panic while the kept state is encoded or decoded, in
+// the codec or in the program's own methods, is an error that names the
+// variable, and leaves the variables as they were.
+func TestKeptPanics(t *testing.T) {
+	defer func(old []*KeptVar) { keptVars = old }(keptVars)
+	keptVars = []*KeptVar{{ID: "example.com/game.t", ptr: &touchy{Panic: true}}}
+	if _, err := saveKept(); err == nil || !strings.Contains(err.Error(), "kept variable example.com/game.t cannot be encoded: panic: encoding touchy") {
+		t.Errorf("a panic while encoding: %v", err)
+	}
+	keptVars = []*KeptVar{{ID: "example.com/game.t", ptr: &touchy{}}}
+	data, err := saveKept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := &touchy{Panic: true}
+	keptVars = []*KeptVar{{ID: "example.com/game.t", ptr: to}}
+	if err := loadKept(data); err == nil || !strings.Contains(err.Error(), "kept variable example.com/game.t does not decode into its new type rt.touchy: panic: decoding touchy") {
+		t.Errorf("a panic while decoding: %v", err)
+	}
+	if !to.Panic {
+		t.Errorf("a value that panicked while decoding changed the variable: %+v", to)
+	}
+}
+
+// octet is a type defined on byte: vmihailenco/msgpack v5.4.1 panics in
+// reflect.Copy when it encodes an array of one that is not addressable, such
+// as a map's value.
+type octet byte
+
+// TestKeptCodecPanic: the codec's own panic is an error too.
+func TestKeptCodecPanic(t *testing.T) {
+	defer func(old []*KeptVar) { keptVars = old }(keptVars)
+	keptVars = []*KeptVar{{ID: "example.com/game.tag", ptr: &map[string][4]octet{"a": {1}}}}
+	if _, err := saveKept(); err == nil || !strings.Contains(err.Error(), "kept variable example.com/game.tag cannot be encoded: panic: ") {
+		t.Errorf("an array of a named byte type: %v", err)
 	}
 }

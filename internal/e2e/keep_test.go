@@ -116,6 +116,23 @@ func testKeptState(t *testing.T, p *platform, start func(*lib) *host) {
 	if strings.Contains(h.stderr.String(), "level=ERROR") && strings.Count(h.stderr.String(), "level=ERROR") != 1 {
 		t.Errorf("errors other than the refused build:\n%s", h.stderr)
 	}
+
+	// Version 6 keeps a map of arrays of a type defined on byte, which
+	// vmihailenco/msgpack panics on when it encodes them. So version 7
+	// cannot take the state: the panic in version 6's encoder is an
+	// error, and the process keeps version 6's code and state.
+	l.setVersion(5, 6)
+	l.edit("\tCounter  int64\n}\n", "\tCounter  int64\n\tTags     map[string][4]Octet\n}\n\ntype Octet byte\n",
+		"\tworld.Tick += step\n", "\tworld.Tick += step\n\tif world.Tags == nil {\n\t\tworld.Tags = map[string][4]Octet{}\n\t}\n\tworld.Tags[\"t\"] = [4]Octet{1}\n")
+	l.mustBuild()
+	h.awaitPrefix("describe", "v6 ")
+	h.expect("step", "33")
+	l.setVersion(6, 7)
+	l.mustBuild()
+	h.awaitLog("the new build is not applied; the process keeps its code and its state",
+		"kept variable example.com/testlib.world cannot be encoded: panic: reflect.Copy")
+	h.expect("step", "43")
+	expectWorld(6, "tick=43 entities=a:10@0,b:10@0,c:10@0 byname=a:0,b:1,c:2 boss=a:100 counter=")
 }
 
 // TestApplyOnRequest runs a library that applies new builds only when it

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "d6328cca9f7e7fc7499684fe"
+const source = "7ad162ae63431465e88f4814"
