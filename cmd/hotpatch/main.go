@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/hotpatch-go/hotpatch/internal/build"
 )
 
 // A command is one of hotpatch's commands.
@@ -53,6 +55,8 @@ Run "hotpatch help <command>" for more about a command.
 `
 
 func main() {
+	// go build runs this program again as its -toolexec wrapper.
+	build.ServeToolExec()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -51,6 +51,9 @@ import (
 var libFS embed.FS
 
 func main() {
+	// go build runs this program again as hotpatch build's -toolexec
+	// wrapper, as it runs the hotpatch command.
+	build.ServeToolExec()
 	out := flag.String("o", "", "also write the report to this Markdown file")
 	samples := flag.Int("samples", 10, "reloads measured per latency figure")
 	only := flag.String("only", "", "measure only these figures, such as 2,4 (default: all)")

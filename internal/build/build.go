@@ -95,7 +95,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 		if overlayFile != "" {
 			args = append(args, "-overlay="+overlayFile)
 		}
-		args = append(append(append(args, withLinker(a.Flags, *linker)...), a.Packages...), added...)
+		args = append(append(append(args, withLinker(withToolExec(a.Flags, env), *linker)...), a.Packages...), added...)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
 		err := cmd.Run()
