@@ -263,8 +263,10 @@ func ReadValue(b []byte, v any) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	// A copy: the bytes may belong to another copy's heap.
-	if err := msgpack.Unmarshal(bytes.Clone(b[:len(b)-len(rest)]), v); err != nil {
+	// A copy: the bytes may belong to another copy's heap. The library
+	// panics on some values instead of failing.
+	data := bytes.Clone(b[:len(b)-len(rest)])
+	if err := noPanic(func() error { return msgpack.Unmarshal(data, v) }); err != nil {
 		return rest, err
 	}
 	return rest, nil

@@ -104,18 +104,6 @@ func loadKept(data []byte) error {
 	return nil
 }
 
-// noPanic runs f, and returns a panic in it as an error. The codec, or a
-// MessagePack or encoding method of the program's own types, can panic on
-// a value; the kept state then stays where it was, and the process lives.
-func noPanic(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return f()
-}
-
 // cyclePath returns where v reaches a pointer it is already inside, or "".
 func cyclePath(v reflect.Value, open map[uintptr]bool, path string) string {
 	switch v.Kind() {

@@ -1,5 +1,7 @@
 package rt
 
+import "fmt"
+
 // A PanicMaker makes the value that a caller's recover returns when the body
 // of a marked function panicked in another copy: a *hotpatch.PanicError.
 type PanicMaker func(fn, value, stack, build string) error
@@ -19,3 +21,16 @@ func SetPanicMaker(m PanicMaker) { makePanic = m }
 type fallbackPanic struct{ msg string }
 
 func (p *fallbackPanic) Error() string { return p.msg }
+
+// noPanic runs f, and returns a panic in it as an error. vmihailenco/msgpack,
+// or a MessagePack or encoding method of the program's own types, can panic
+// on a value: kept state then stays where it was, a checked call fails, and
+// the process lives.
+func noPanic(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return f()
+}

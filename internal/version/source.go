@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "7ad162ae63431465e88f4814"
+const source = "b655788bd3dee8be6823f158"
