@@ -21,7 +21,9 @@ type cHost struct {
 	out   *bufio.Scanner
 }
 
-func startCHost(m *module) (*cHost, error) {
+// startCHost starts the C host on m's library, with env added to its
+// environment.
+func startCHost(m *module, env ...string) (*cHost, error) {
 	src, _ := libFS.ReadFile("chost/chost.c")
 	dir := filepath.Join(m.dir, "chost")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -35,6 +37,7 @@ func startCHost(m *module) (*cHost, error) {
 		return nil, fmt.Errorf("cc: %v\n%s", err, out)
 	}
 	h := &cHost{cmd: exec.Command(bin, m.out)}
+	h.cmd.Env = append(os.Environ(), env...)
 	h.cmd.Stderr = os.Stderr
 	var err error
 	if h.stdin, err = h.cmd.StdinPipe(); err != nil {
@@ -106,7 +109,7 @@ func (r *results) hostCalls(samples int) error {
 	if err != nil {
 		return err
 	}
-	defer h.stop()
+	defer func() { h.stop() }()
 	if err := h.awaitVersion(m.version); err != nil {
 		return err
 	}
@@ -153,12 +156,26 @@ func (r *results) hostCalls(samples int) error {
 	})
 	// Threads that call without pause, and 8 threads that call in bursts
 	// of 1,000 calls a millisecond apart, as a game's threads do once a
-	// frame: 8 threads without pause on this machine's 2 CPUs wait for the
-	// OS scheduler for tens of milliseconds in any window.
+	// frame. 8 threads without pause on this machine's 2 CPUs wait for
+	// the OS scheduler, and for one of the 2 processors (Ps) of the Go
+	// runtime they call into, for tens of milliseconds in any window: the
+	// last load runs them in a host whose Go runtimes have 8 processors
+	// (GOMAXPROCS=8), to show that part.
 	for _, load := range []struct {
-		threads, paceUS int
-	}{{1, 0}, {8, 0}, {8, 1000}} {
+		threads, paceUS, procs int
+	}{{1, 0, 0}, {8, 0, 0}, {8, 1000, 0}, {8, 0, 8}} {
 		threads := load.threads
+		if load.procs > 0 {
+			// A host of its own, and one host only: two would apply
+			// every build at once.
+			h.stop()
+			if h, err = startCHost(m, fmt.Sprintf("GOMAXPROCS=%d", load.procs)); err != nil {
+				return err
+			}
+			if err := h.awaitVersion(m.version); err != nil {
+				return err
+			}
+		}
 		builds, err := stageBuilds(m, samples)
 		if err != nil {
 			return err
@@ -189,6 +206,9 @@ func (r *results) hostCalls(samples int) error {
 		}
 		if load.paceUS > 0 {
 			label += " calling in bursts 1 ms apart"
+		}
+		if load.procs > 0 {
+			label += fmt.Sprintf(", GOMAXPROCS=%d", load.procs)
 		}
 		verdict := "met"
 		if percentile(applying, 95) > 2 {

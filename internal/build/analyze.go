@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hotpatch-go/hotpatch/internal/rewrite"
 	"github.com/hotpatch-go/hotpatch/internal/version"
@@ -43,6 +44,8 @@ type analysis struct {
 	embeds map[string][]string
 	// pkgs are every package the library links.
 	pkgs []*packages.Package
+	// warm says that the analysis came from a session's last build.
+	warm bool
 }
 
 // analyze finds the packages of the main module that the library links and
@@ -54,8 +57,9 @@ type analysis struct {
 // numeric types known (rewrite.CTypes), against the export data of its
 // imports; only a package whose marked signatures then hold other C types is
 // loaded again with cgo. The imports of the main package
-// are loaded while go list walks the dependencies (importPrefetch).
-func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
+// are loaded while go list walks the dependencies (importPrefetch). With a
+// session whose last analysis still holds, go list is not asked again.
+func analyze(ctx context.Context, a *Args, env []string, s *Session) (*analysis, error) {
 	// The prefetch is abandoned, and its go list stopped, when analyze
 	// returns without it.
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,19 +71,27 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 		BuildFlags: a.loadFlags(),
 		Env:        env,
 	}
-	prefetch := prefetchImports(ctx, cfg, targetContext(env, a), a)
-	roots, err := packages.Load(cfg, a.Packages...)
-	if err != nil {
-		return nil, fmt.Errorf("loading %s: %w", strings.Join(a.Packages, " "), err)
-	}
-	if err := packageErrors(roots); err != nil {
-		if strings.Contains(err.Error(), "no required module provides package "+version.ModulePath) {
-			gomod, module := mainModule(&packages.Package{}, a.Dir)
-			if gomod != "" {
-				return nil, notRequired(module, false)
-			}
+	start := time.Now()
+	warm := s.lookup(a, env)
+	var roots []*packages.Package
+	var prefetch *importPrefetch
+	if warm != nil {
+		roots = warm.roots
+	} else {
+		prefetch = prefetchImports(ctx, cfg, targetContext(env, a), a)
+		var err error
+		if roots, err = packages.Load(cfg, a.Packages...); err != nil {
+			return nil, fmt.Errorf("loading %s: %w", strings.Join(a.Packages, " "), err)
 		}
-		return nil, err
+		if err := packageErrors(roots); err != nil {
+			if strings.Contains(err.Error(), "no required module provides package "+version.ModulePath) {
+				gomod, module := mainModule(&packages.Package{}, a.Dir)
+				if gomod != "" {
+					return nil, notRequired(module, false)
+				}
+			}
+			return nil, err
+		}
 	}
 	root, err := mainPackage(a, roots)
 	if err != nil {
@@ -112,12 +124,24 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 		}
 	})
 	var errs []error
+	imports := map[string]map[string]*types.Package{}
 	for _, p := range marked {
-		var pf *importPrefetch
-		if p == root {
-			pf = prefetch
+		var imported map[string]*types.Package
+		if warm != nil {
+			imported = warm.imported[p.PkgPath]
 		}
-		r, err := rewritePackage(ctx, cfg, p, pkgPath(p, res), sizes, pf)
+		if imported == nil {
+			var pf *importPrefetch
+			if p == root {
+				pf = prefetch
+			}
+			if imported, err = importsOfPackage(ctx, cfg, p, pf); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		imports[p.PkgPath] = imported
+		r, err := rewritePackage(ctx, cfg, p, pkgPath(p, res), sizes, imported)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -133,6 +157,10 @@ func analyze(ctx context.Context, a *Args, env []string) (*analysis, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if warm == nil {
+		s.remember(a, env, start, roots, imports)
+	}
+	res.warm = warm != nil
 	return res, nil
 }
 
@@ -211,24 +239,26 @@ func displayPath(p *packages.Package, res *analysis) string {
 	return strings.Join(names, " ")
 }
 
-// rewritePackage type-checks p from its files, with cgo faked, against the
-// export data of its imports, and rewrites it. Errors of the check itself are
-// left for go build to report. If the marked functions' signatures hold
-// types that only cgo knows, their types come from loading p with cgo.
-func rewritePackage(ctx context.Context, cfg *packages.Config, p *packages.Package, path string, sizes types.Sizes, prefetched *importPrefetch) (*rewrite.Result, error) {
+// importsOfPackage returns the types of p's imports, from their export
+// data: those prefetched, if they are all there.
+func importsOfPackage(ctx context.Context, cfg *packages.Config, p *packages.Package, prefetched *importPrefetch) (map[string]*types.Package, error) {
 	var paths []string
 	for path := range p.Imports {
 		if path != "C" && path != "unsafe" {
 			paths = append(paths, path)
 		}
 	}
-	imported, ok := prefetched.result(paths)
-	if !ok {
-		var err error
-		if imported, err = loadImports(ctx, cfg, paths); err != nil {
-			return nil, err
-		}
+	if imported, ok := prefetched.result(paths); ok {
+		return imported, nil
 	}
+	return loadImports(ctx, cfg, paths)
+}
+
+// rewritePackage type-checks p from its files, with cgo faked, against the
+// types of its imports, and rewrites it. Errors of the check itself are left
+// for go build to report. If the marked functions' signatures hold types
+// that only cgo knows, their types come from loading p with cgo.
+func rewritePackage(ctx context.Context, cfg *packages.Config, p *packages.Package, path string, sizes types.Sizes, imported map[string]*types.Package) (*rewrite.Result, error) {
 	rp := &rewrite.Package{Fset: token.NewFileSet(), Sizes: sizes, Info: rewrite.NewInfo(), GOOS: targetOS(cfg.Env), GOARCH: targetArch(cfg.Env)}
 	var syntax []*ast.File
 	for _, name := range p.GoFiles {

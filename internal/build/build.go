@@ -44,6 +44,9 @@ type Result struct {
 	// Linker says which linker go build's external link used, and why not
 	// a faster one.
 	Linker string
+	// Warm says that the analysis came from the Session's last build: go
+	// list was not asked again.
+	Warm bool
 
 	// Where the time went: finding and rewriting the marked functions,
 	// go build, the probe, and publishing (checksum, renames, stamp). The
@@ -53,6 +56,11 @@ type Result struct {
 
 // Run builds the library that a describes. Compiler output goes to stderr.
 func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
+	return run(ctx, a, stderr, nil)
+}
+
+// run is Run, with the warm analysis of s if s is not nil.
+func run(ctx context.Context, a *Args, stderr io.Writer, s *Session) (*Result, error) {
 	out := a.Output
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(a.Dir, out)
@@ -106,7 +114,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	}
 
 	start := time.Now()
-	an, err := analyze(ctx, a, env)
+	an, err := analyze(ctx, a, env, s)
 	var notCompiling *loadError
 	if errors.As(err, &notCompiling) {
 		// Let the compiler report the errors, in its own words.
@@ -128,7 +136,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	}
 	if prev, err := artifact.ReadStamp(out); err == nil && prev.Code == code {
 		if fi, err := os.Stat(out); err == nil && fi.Size() == prev.Size {
-			return &Result{Output: out, Build: prev.Build, Funcs: an.funcs, Kept: an.kept, Searched: an.searched, Embeds: an.embeds, Unchanged: true, Analysis: time.Since(start)}, nil
+			return &Result{Output: out, Build: prev.Build, Funcs: an.funcs, Kept: an.kept, Searched: an.searched, Embeds: an.embeds, Unchanged: true, Warm: an.warm, Analysis: time.Since(start)}, nil
 		}
 	}
 	name, config := rewrite.ConfigFile(an.mainDir, an.mainName, rewrite.Config{Output: out, Build: id, Rollback: a.Rollback})
@@ -148,7 +156,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Output: out, Build: id, Funcs: an.funcs, Kept: an.kept, Warnings: an.warnings, Searched: an.searched, Embeds: an.embeds, Analysis: time.Since(start)}
+	res := &Result{Output: out, Build: id, Funcs: an.funcs, Kept: an.kept, Warnings: an.warnings, Searched: an.searched, Embeds: an.embeds, Warm: an.warm, Analysis: time.Since(start)}
 	if a.Work {
 		res.Work = work
 	} else {

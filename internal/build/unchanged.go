@@ -56,14 +56,7 @@ func sourceDigest(a *Args, out string, env []string, pkgs []*packages.Package) (
 		}
 	}
 	fmt.Fprintf(h, "flags %q tags %q rollback %v output %s\n", flags, a.Tags, a.Rollback, a.Output)
-	for _, k := range digestEnv {
-		fmt.Fprintf(h, "env %s=%s\n", k, lookupEnv(env, k))
-	}
-	self, _ := os.Executable()
-	for _, name := range []string{"go", self} {
-		fmt.Fprintf(h, "tool %s\n", fileIdentity(name))
-	}
-	fmt.Fprintf(h, "hotpatch %s %s\n", version.CLI(), version.Source())
+	digestTools(h, env)
 
 	roots := map[string]bool{} // the folders of the modules whose files count
 	for _, p := range pkgs {
@@ -129,6 +122,19 @@ func sourceDigest(a *Args, out string, env []string, pkgs []*packages.Package) (
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
+// digestTools hashes what builds the library besides its sources: the
+// environment that go build reads, the go command, and this program.
+func digestTools(h hash.Hash, env []string) {
+	for _, k := range digestEnv {
+		fmt.Fprintf(h, "env %s=%s\n", k, lookupEnv(env, k))
+	}
+	self, _ := os.Executable()
+	for _, name := range []string{"go", self} {
+		fmt.Fprintf(h, "tool %s\n", fileIdentity(name))
+	}
+	fmt.Fprintf(h, "hotpatch %s %s\n", version.CLI(), version.Source())
+}
+
 // digestEnv are the environment variables that change what go build
 // builds.
 var digestEnv = []string{
@@ -144,16 +150,9 @@ var headerExt = map[string]bool{".h": true, ".hh": true, ".hpp": true, ".hxx": t
 // to the tools (//go:, //export, //line, //hotpatch:, build constraints)
 // and the cgo preamble.
 func digestGo(h hash.Hash, name string) error {
-	src, err := os.ReadFile(name)
-	if err != nil {
+	src, fset, f, err := parseImports(h, name)
+	if f == nil {
 		return err
-	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly|parser.ParseComments)
-	if err != nil {
-		// go build will say what is wrong; the bytes count.
-		h.Write(src)
-		return nil
 	}
 	var preambles []*ast.CommentGroup
 	for _, imp := range f.Imports {
@@ -191,6 +190,21 @@ func digestGo(h hash.Hash, name string) error {
 		}
 		fmt.Fprintf(h, "%d %s\n", tok, lit)
 	}
+}
+
+// parseImports reads the Go file name and parses it up to its imports. If it
+// does not parse, its bytes go into h, and f is nil: go build will say what
+// is wrong.
+func parseImports(h hash.Hash, name string) (src []byte, fset *token.FileSet, f *ast.File, err error) {
+	if src, err = os.ReadFile(name); err != nil {
+		return nil, nil, nil, err
+	}
+	fset = token.NewFileSet()
+	if f, err = parser.ParseFile(fset, name, src, parser.ImportsOnly|parser.ParseComments); err != nil {
+		h.Write(src)
+		return src, fset, nil, nil
+	}
+	return src, fset, f, nil
 }
 
 // directive reports whether a comment means something to go build, cgo or

@@ -60,7 +60,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	if o.build == nil {
-		o.build = func(ctx context.Context) (*build.Result, error) { return build.Run(ctx, o.Args, o.Stderr) }
+		// One session: the analysis stays warm between builds.
+		s := new(build.Session)
+		o.build = func(ctx context.Context) (*build.Result, error) { return s.Run(ctx, o.Args, o.Stderr) }
 	}
 	l := &loop{o: o, out: out, w: w, start: make(chan struct{}, 1)}
 	// Watch before the first build, so that a save during it counts.

@@ -61,6 +61,17 @@ func testWatch(t *testing.T, p *platform) {
 	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied`, 3)
 	h.expect("compute 7", "7004")
 
+	// A save that adds a file, with an import of its own, and makes a marked
+	// function call it: the warm analysis does not hold, go list is asked
+	// again, and the build reaches the host. (Both files are written well
+	// within the debounce: one build.)
+	if err := os.WriteFile(filepath.Join(l.dir, "offset.go"), []byte("package main\n\nimport \"strconv\"\n\nfunc offset() int64 {\n\tn, _ := strconv.ParseInt(\"0\", 10, 64)\n\treturn n\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.edit("return x*1000 + version", "return x*1000 + version + offset()")
+	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied`, 4)
+	h.expect("compute 7", "7004")
+
 	// A comment edit is reported unchanged, and the host loads no copy.
 	copies := l.copies()
 	loads := strings.Count(h.stderr.String(), "loaded new build")
@@ -79,7 +90,7 @@ func testWatch(t *testing.T, p *platform) {
 	// hotpatch status lists the host, with its copies and memory; -json
 	// says the same for tools, as hotpatch build -json does of a build.
 	status := l.hotpatchCmd("status", "-o", l.out)
-	if !regexp.MustCompile(`(?m)^pid ` + pid + ` \(host(\.exe)?\): started with build \S+ \S+ ago; build \S+ applied; copies: 3 of about \d+; memory \d+ MB$`).MatchString(status) {
+	if !regexp.MustCompile(`(?m)^pid ` + pid + ` \(host(\.exe)?\): started with build \S+ \S+ ago; build \S+ applied; copies: 4 of about \d+; memory \d+ MB$`).MatchString(status) {
 		t.Errorf("hotpatch status printed:\n%s", status)
 	}
 	var st struct {
@@ -89,7 +100,7 @@ func testWatch(t *testing.T, p *platform) {
 			Copies int    `json:"copies"`
 		} `json:"last"`
 	}
-	if err := json.Unmarshal([]byte(l.hotpatchCmd("status", "-json", "-o", l.out)), &st); err != nil || strconv.Itoa(st.PID) != h.do("pid") || st.Last.Result != "applied" || st.Last.Copies != 3 {
+	if err := json.Unmarshal([]byte(l.hotpatchCmd("status", "-json", "-o", l.out)), &st); err != nil || strconv.Itoa(st.PID) != h.do("pid") || st.Last.Result != "applied" || st.Last.Copies != 4 {
 		t.Errorf("hotpatch status -json: %+v, %v", st, err)
 	}
 	l.edit("const version = 4\n", "const version = 5\n")

@@ -1,0 +1,114 @@
+package build
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotpatch-go/hotpatch/internal/scaffold"
+)
+
+// TestSession checks when a session's analysis stays warm, and when it must
+// ask go list again: after every change that can change what go list says.
+func TestSession(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	err = scaffold.Module(dir, "example.com/lib", root, map[string][]byte{
+		"main.go": []byte(`package main
+
+import "C"
+
+import "example.com/lib/util"
+
+//hotpatch:func
+func step(x int) int { return util.Twice(x) }
+
+func main() {}
+`),
+		"util/util.go": []byte("package util\n\nfunc Twice(x int) int { return 2 * x }\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := buildEnv(os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Args{Dir: dir, Output: "build/lib.so", Packages: []string{"."}}
+	s := new(Session)
+	// Files written in this test must look older than the analysis that
+	// reads them: a file that changes while go list runs is never trusted.
+	age := func(name string) {
+		old := time.Now().Add(-time.Minute)
+		if err := os.Chtimes(filepath.Join(dir, name), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"main.go", "util/util.go", "go.mod", "go.sum"} {
+		age(f)
+	}
+	edit := func(name, old, new string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("%s holds no %q", name, old)
+		}
+		if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		age(name)
+	}
+	analyzeWarm := func(what string, want bool) *analysis {
+		t.Helper()
+		an, err := analyze(context.Background(), a, env, s)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if an.warm != want {
+			t.Errorf("%s: warm %v, want %v", what, an.warm, want)
+		}
+		return an
+	}
+	analyzeWarm("the first analysis", false)
+	analyzeWarm("nothing changed", true)
+	edit("main.go", "return util.Twice(x)", "return util.Twice(x) + 1")
+	an := analyzeWarm("a body of the main package changed", true)
+	if len(an.funcs) != 1 || !strings.Contains(string(an.overlay[filepath.Join(dir, "main.go")]), "util.Twice(x) + 1") {
+		t.Errorf("the warm analysis did not rewrite the new body: %d functions", len(an.funcs))
+	}
+	edit("main.go", `import "example.com/lib/util"`, "import (\n\t\"strings\"\n\n\t\"example.com/lib/util\"\n)\n\nvar _ = strings.ToUpper")
+	analyzeWarm("an import added to the main package", false)
+	analyzeWarm("then nothing changed", true)
+	edit("util/util.go", "func Twice", "func Thrice(x int) int { return 3 * x }\n\nfunc Twice")
+	analyzeWarm("another local package changed", false)
+	if err := os.WriteFile(filepath.Join(dir, "extra.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	age("extra.go")
+	analyzeWarm("a file added to the main package", false)
+	edit("main.go", "func main() {}", "//hotpatch:func\nfunc other() {}\n\nfunc main() {}")
+	analyzeWarm("a second marked function", true)
+	edit("go.mod", "go 1.26", "go 1.26\n\n// a comment")
+	analyzeWarm("go.mod changed", false)
+	analyzeWarm("then nothing changed", true)
+	a.Tags = []string{"extra"}
+	analyzeWarm("other tags", false)
+
+	// A file that changes while go list runs: the next analysis asks again.
+	edit("util/util.go", "func Thrice", "func Four(x int) int { return 4 * x }\n\nfunc Thrice")
+	if err := os.Chtimes(filepath.Join(dir, "util/util.go"), time.Now().Add(time.Minute), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	analyzeWarm("a local package changed", false)
+	analyzeWarm("a file newer than the last analysis", false)
+}
