@@ -79,9 +79,9 @@ func (h *cHost) stop() {
 // awaitVersion waits until the C host's calls run version v.
 func (h *cHost) awaitVersion(v int) error {
 	deadline := time.Now().Add(time.Minute)
-	for int(h.number("version")) != v {
+	for got := int(h.number("version")); got != v; got = int(h.number("version")) {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the C host did not reach version %d", v)
+			return fmt.Errorf("the C host did not reach version %d: its calls run version %d", v, got)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -158,17 +158,24 @@ func (r *results) hostCalls(samples int) error {
 	// of 1,000 calls a millisecond apart, as a game's threads do once a
 	// frame. 8 threads without pause on this machine's 2 CPUs wait for
 	// the OS scheduler, and for one of the 2 processors (Ps) of the Go
-	// runtime they call into, for tens of milliseconds in any window: the
-	// last load runs them in a host whose Go runtimes have 8 processors
-	// (GOMAXPROCS=8), to show that part.
+	// runtime they call into, for tens of milliseconds in any window. The
+	// last load runs the bursts in a host whose Go runtimes have 8
+	// processors (GOMAXPROCS=8), to show the processors' part.
 	for _, load := range []struct {
 		threads, paceUS, procs int
-	}{{1, 0, 0}, {8, 0, 0}, {8, 1000, 0}, {8, 0, 8}} {
+	}{{1, 0, 0}, {8, 0, 0}, {8, 1000, 0}, {8, 1000, 8}} {
 		threads := load.threads
 		if load.procs > 0 {
 			// A host of its own, and one host only: two would apply
-			// every build at once.
+			// every build at once. It loads a build made for m.out: a
+			// staged build watches the folder it was built in.
 			h.stop()
+			if err := m.setVersion(m.version + 1); err != nil {
+				return err
+			}
+			if _, err := m.build(m.out); err != nil {
+				return err
+			}
 			if h, err = startCHost(m, fmt.Sprintf("GOMAXPROCS=%d", load.procs)); err != nil {
 				return err
 			}
