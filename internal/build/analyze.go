@@ -124,24 +124,24 @@ func analyze(ctx context.Context, a *Args, env []string, s *Session) (*analysis,
 		}
 	})
 	var errs []error
-	imports := map[string]map[string]*types.Package{}
+	byPackage := map[string]*imports{}
 	for _, p := range marked {
-		var imported map[string]*types.Package
+		var im *imports
 		if warm != nil {
-			imported = warm.imported[p.PkgPath]
+			im = warm.imported[p.PkgPath]
 		}
-		if imported == nil {
+		if im == nil {
 			var pf *importPrefetch
 			if p == root {
 				pf = prefetch
 			}
-			if imported, err = importsOfPackage(ctx, cfg, p, pf); err != nil {
+			if im, err = importsOfPackage(ctx, cfg, p, pf); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 		}
-		imports[p.PkgPath] = imported
-		r, err := rewritePackage(ctx, cfg, p, pkgPath(p, res), sizes, imported)
+		byPackage[p.PkgPath] = im
+		r, err := rewritePackage(ctx, cfg, p, pkgPath(p, res), sizes, im.types)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -158,7 +158,7 @@ func analyze(ctx context.Context, a *Args, env []string, s *Session) (*analysis,
 		return nil, errors.Join(errs...)
 	}
 	if warm == nil {
-		s.remember(a, env, start, roots, imports)
+		s.remember(a, env, start, roots, byPackage)
 	}
 	res.warm = warm != nil
 	return res, nil
@@ -241,7 +241,7 @@ func displayPath(p *packages.Package, res *analysis) string {
 
 // importsOfPackage returns the types of p's imports, from their export
 // data: those prefetched, if they are all there.
-func importsOfPackage(ctx context.Context, cfg *packages.Config, p *packages.Package, prefetched *importPrefetch) (map[string]*types.Package, error) {
+func importsOfPackage(ctx context.Context, cfg *packages.Config, p *packages.Package, prefetched *importPrefetch) (*imports, error) {
 	var paths []string
 	for path := range p.Imports {
 		if path != "C" && path != "unsafe" {

@@ -56,7 +56,7 @@ type Result struct {
 
 // Run builds the library that a describes. Compiler output goes to stderr.
 func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
-	return run(ctx, a, stderr, nil)
+	return run(ctx, a, stderr, new(Session))
 }
 
 // run is Run, with the warm analysis of s if s is not nil.

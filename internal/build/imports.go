@@ -15,16 +15,23 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
+// imports are the types of a package's imports, from their export data,
+// and the files that data is in.
+type imports struct {
+	types   map[string]*types.Package
+	exports map[string]string
+}
+
 // loadImports loads the types of the packages paths from their export data,
 // with one go list run.
-func loadImports(ctx context.Context, cfg *packages.Config, paths []string) (map[string]*types.Package, error) {
-	imported := map[string]*types.Package{"unsafe": types.Unsafe}
+func loadImports(ctx context.Context, cfg *packages.Config, paths []string) (*imports, error) {
+	im := &imports{types: map[string]*types.Package{"unsafe": types.Unsafe}, exports: map[string]string{}}
 	if len(paths) == 0 {
-		return imported, nil
+		return im, nil
 	}
 	c := *cfg
 	c.Context = ctx
-	c.Mode = packages.NeedName | packages.NeedTypes
+	c.Mode = packages.NeedName | packages.NeedTypes | packages.NeedExportFile
 	deps, err := packages.Load(&c, paths...)
 	if err != nil {
 		return nil, err
@@ -33,9 +40,10 @@ func loadImports(ctx context.Context, cfg *packages.Config, paths []string) (map
 		return nil, err
 	}
 	for _, d := range deps {
-		imported[d.PkgPath] = d.Types
+		im.types[d.PkgPath] = d.Types
+		im.exports[d.PkgPath] = d.ExportFile
 	}
-	return imported, nil
+	return im, nil
 }
 
 // An importPrefetch loads the types of the imports of the main package's
@@ -45,7 +53,7 @@ func loadImports(ctx context.Context, cfg *packages.Config, paths []string) (map
 // instead of following each other.
 type importPrefetch struct {
 	done     chan struct{}
-	imported map[string]*types.Package
+	imported *imports
 	err      error
 }
 
@@ -87,7 +95,7 @@ func prefetchImports(ctx context.Context, cfg *packages.Config, target *gobuild.
 }
 
 // result returns the prefetched types if they hold every one of paths.
-func (p *importPrefetch) result(paths []string) (map[string]*types.Package, bool) {
+func (p *importPrefetch) result(paths []string) (*imports, bool) {
 	if p == nil {
 		return nil, false
 	}
@@ -96,7 +104,7 @@ func (p *importPrefetch) result(paths []string) (map[string]*types.Package, bool
 		return nil, false
 	}
 	for _, path := range paths {
-		if p.imported[path] == nil {
+		if p.imported.types[path] == nil {
 			return nil, false
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"go/types"
 	"hash"
 	"io"
 	"io/fs"
@@ -22,8 +21,10 @@ import (
 
 // A Session builds one library again and again, as hotpatch watch does, and
 // keeps its analysis warm between builds: what go list said about the
-// library's packages, and the types of the main package's imports. A build
-// whose edit leaves them as they were asks go list nothing.
+// library's packages, and the types of the marked packages' imports. A build
+// whose edit leaves them as they were asks go list nothing. The analysis is
+// kept on disk too (session_disk.go), where a new session, such as the one
+// Run makes for each build, finds it.
 //
 // What go list said stays true while these stay as they were, and the
 // session compares all of them before every build: go build's flags and
@@ -46,7 +47,7 @@ type Session struct {
 type warmAnalysis struct {
 	digest   string
 	roots    []*packages.Package
-	imported map[string]map[string]*types.Package // by marked package
+	imported map[string]*imports // by marked package
 }
 
 // Run builds the library that a describes, as the package's Run does, with
@@ -58,22 +59,26 @@ func (s *Session) Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, 
 	return run(ctx, a, stderr, s)
 }
 
-// lookup returns the warm analysis if what it rests on is as it was.
+// lookup returns the warm analysis if what it rests on is as it was: the
+// session's own, or else the one on disk.
 func (s *Session) lookup(a *Args, env []string) *warmAnalysis {
-	if s == nil || s.warm == nil {
+	if s == nil {
 		return nil
 	}
-	digest, _, err := shapeDigest(a, env, s.warm.roots, time.Time{})
-	if err != nil || digest != s.warm.digest {
+	if s.warm != nil {
+		digest, _, err := shapeDigest(a, env, s.warm.roots, time.Time{})
+		if err == nil && digest == s.warm.digest {
+			return s.warm
+		}
 		s.warm = nil
-		return nil
 	}
+	s.warm = loadDisk(a, env)
 	return s.warm
 }
 
 // remember keeps a cold analysis that began at start, unless a file it
 // rests on changed since then: go list may have read it before the change.
-func (s *Session) remember(a *Args, env []string, start time.Time, roots []*packages.Package, imported map[string]map[string]*types.Package) {
+func (s *Session) remember(a *Args, env []string, start time.Time, roots []*packages.Package, imported map[string]*imports) {
 	if s == nil {
 		return
 	}
@@ -83,6 +88,7 @@ func (s *Session) remember(a *Args, env []string, start time.Time, roots []*pack
 		return
 	}
 	s.warm = &warmAnalysis{digest: digest, roots: roots, imported: imported}
+	saveDisk(a, env, s.warm)
 }
 
 // shapeDigest returns the digest of what the analysis of the library whose

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ func main() {}
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the warm analysis on disk
 	a := &Args{Dir: dir, Output: "build/lib.so", Packages: []string{"."}}
 	s := new(Session)
 	// Files written in this test must look older than the analysis that
@@ -86,6 +88,13 @@ func main() {}
 	if len(an.funcs) != 1 || !strings.Contains(string(an.overlay[filepath.Join(dir, "main.go")]), "util.Twice(x) + 1") {
 		t.Errorf("the warm analysis did not rewrite the new body: %d functions", len(an.funcs))
 	}
+	// A new session, as in the next hotpatch build, finds the analysis on
+	// disk, with the types of the imports read from their export data.
+	s = new(Session)
+	an = analyzeWarm("a new session", true)
+	if len(an.funcs) != 1 || !strings.Contains(string(an.overlay[filepath.Join(dir, "main.go")]), "util.Twice(x) + 1") {
+		t.Errorf("the analysis from disk did not rewrite the body: %d functions", len(an.funcs))
+	}
 	edit("main.go", `import "example.com/lib/util"`, "import (\n\t\"strings\"\n\n\t\"example.com/lib/util\"\n)\n\nvar _ = strings.ToUpper")
 	analyzeWarm("an import added to the main package", false)
 	analyzeWarm("then nothing changed", true)
@@ -103,6 +112,25 @@ func main() {}
 	analyzeWarm("then nothing changed", true)
 	a.Tags = []string{"extra"}
 	analyzeWarm("other tags", false)
+	s = new(Session)
+	analyzeWarm("other tags, in a new session", true)
+	// Export data that is gone, as after go clean -cache.
+	file := diskPath(a, env)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := regexp.MustCompile(`"(/[^"]+)"\}`).ReplaceAll(data, []byte(`"/nonexistent/export-d"}`))
+	if err := os.WriteFile(file, gone, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = new(Session)
+	analyzeWarm("export data gone", false)
+	if err := os.RemoveAll(os.Getenv("XDG_CACHE_HOME")); err != nil {
+		t.Fatal(err)
+	}
+	s = new(Session)
+	analyzeWarm("nothing on disk", false)
 
 	// A file that changes while go list runs: the next analysis asks again.
 	edit("util/util.go", "func Thrice", "func Four(x int) int { return 4 * x }\n\nfunc Thrice")
