@@ -59,7 +59,7 @@ func Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, error) {
 	return run(ctx, a, stderr, new(Session))
 }
 
-// run is Run, with the warm analysis of s if s is not nil.
+// run is Run, in the session s, whose analysis may still be warm.
 func run(ctx context.Context, a *Args, stderr io.Writer, s *Session) (*Result, error) {
 	out := a.Output
 	if !filepath.IsAbs(out) {

@@ -60,19 +60,20 @@ func (s *Session) Run(ctx context.Context, a *Args, stderr io.Writer) (*Result, 
 }
 
 // lookup returns the warm analysis if what it rests on is as it was: the
-// session's own, or else the one on disk.
+// session's own, or else, in a session that has none, the one on disk. (A
+// session's own is what it last wrote to disk.)
 func (s *Session) lookup(a *Args, env []string) *warmAnalysis {
 	if s == nil {
 		return nil
 	}
-	if s.warm != nil {
-		digest, _, err := shapeDigest(a, env, s.warm.roots, time.Time{})
-		if err == nil && digest == s.warm.digest {
-			return s.warm
-		}
+	if s.warm == nil {
+		s.warm = loadDisk(a, env)
+		return s.warm
+	}
+	digest, _, err := shapeDigest(a, env, s.warm.roots, time.Time{})
+	if err != nil || digest != s.warm.digest {
 		s.warm = nil
 	}
-	s.warm = loadDisk(a, env)
 	return s.warm
 }
 

@@ -136,8 +136,8 @@ func saveDisk(a *Args, env []string, w *warmAnalysis) {
 	}
 	d := diskAnalysis{Digest: w.digest, Exports: map[string]map[string]string{}}
 	for marked, im := range w.imported {
-		for p, file := range im.exports {
-			if file == "" && p != "unsafe" {
+		for _, file := range im.exports {
+			if file == "" {
 				return // types that no file holds: not kept
 			}
 		}

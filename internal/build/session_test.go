@@ -2,6 +2,10 @@ package build
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hotpatch-go/hotpatch/internal/scaffold"
+	"golang.org/x/tools/go/packages"
 )
 
 // TestSession checks when a session's analysis stays warm, and when it must
@@ -139,4 +144,68 @@ func main() {}
 	}
 	analyzeWarm("a local package changed", false)
 	analyzeWarm("a file newer than the last analysis", false)
+}
+
+// TestExportData checks that types read back from the export files go list
+// named check a file as the types go list loaded do: packages that share
+// dependencies, read into one map in any order.
+func TestExportData(t *testing.T) {
+	env, err := buildEnv(os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &packages.Config{Dir: ".", Env: env}
+	paths := []string{"fmt", "strings", "os", "time", "encoding/json", "github.com/vmihailenco/msgpack/v5"}
+	im, err := loadImports(context.Background(), cfg, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const src = `package p
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+func f(w *os.File, d time.Duration) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %s", d.Round(time.Second), w.Name())
+	data, err := json.Marshal(map[string]any{"b": b.String()})
+	if err != nil {
+		return "", err
+	}
+	_, err = msgpack.Marshal(data)
+	return b.String(), err
+}
+`
+	for _, order := range [][]string{paths, {"github.com/vmihailenco/msgpack/v5", "encoding/json", "time", "os", "strings", "fmt"}} {
+		fset := token.NewFileSet()
+		shared := map[string]*types.Package{}
+		read := map[string]*types.Package{}
+		for _, path := range order {
+			p, err := readExportData(fset, shared, path, im.exports[path])
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			read[path] = p
+		}
+		f, err := parser.ParseFile(fset, "p.go", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errs []error
+		conf := types.Config{
+			Importer: importerFunc(func(path string) (*types.Package, error) { return read[path], nil }),
+			Error:    func(err error) { errs = append(errs, err) },
+		}
+		conf.Check("p", fset, []*ast.File{f}, nil)
+		if len(errs) > 0 {
+			t.Errorf("read in the order %q: %v", order, errs)
+		}
+	}
 }
