@@ -64,7 +64,7 @@ func CopyVerified(src, dst string, want Stamp, symbols ...string) (err error) {
 		n, rerr := in.Read(buf)
 		if n > 0 {
 			chunk := buf[:n]
-			sum = crc32.Update(sum, castagnoli, chunk)
+			sum = crc32.Update(sum, castagnoli(), chunk)
 			scan.add(chunk)
 			if _, err := out.Write(chunk); err != nil {
 				return err

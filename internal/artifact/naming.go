@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // copyDirName is the folder, beside the build output, that holds the copies a
@@ -91,9 +92,12 @@ func IsCopyPath(path string) bool {
 
 // IsPatchCopy reports whether this code runs in a copy that the patcher
 // loaded, rather than in the library the host process loaded.
-func IsPatchCopy() bool { return patchCopy }
+func IsPatchCopy() bool { return patchCopy() }
 
-var patchCopy = IsCopyPath(SelfPath())
+// patchCopy reads the loader's record once, on first use: the hotpatch
+// command links this package too, and runs again for every tool that go
+// build runs.
+var patchCopy = sync.OnceValue(func() bool { return IsCopyPath(SelfPath()) })
 
 // SelfPath returns the path of the library (or executable) this code belongs
 // to, as the dynamic loader recorded it.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -36,7 +37,10 @@ type Stamp struct {
 // StampPath returns the path of the stamp of the build output out.
 func StampPath(out string) string { return out + ".hotpatch" }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is made on first use: making it is a third of a millisecond,
+// and the hotpatch command, which links this package, runs again for every
+// tool that go build runs.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // StampFile computes the stamp of the file at path for build.
 func StampFile(path, build string) (Stamp, error) {
@@ -45,7 +49,7 @@ func StampFile(path, build string) (Stamp, error) {
 		return Stamp{}, err
 	}
 	defer f.Close()
-	h := crc32.New(castagnoli)
+	h := crc32.New(castagnoli())
 	n, err := io.Copy(h, f)
 	if err != nil {
 		return Stamp{}, fmt.Errorf("reading %s: %w", path, err)

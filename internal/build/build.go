@@ -103,7 +103,7 @@ func run(ctx context.Context, a *Args, stderr io.Writer, s *Session) (*Result, e
 		if overlayFile != "" {
 			args = append(args, "-overlay="+overlayFile)
 		}
-		args = append(append(append(args, withLinker(withToolExec(a.Flags, env), *linker)...), a.Packages...), added...)
+		args = append(append(append(args, withLinker(withDWARF(withToolExec(a.Flags, env), env), *linker)...), a.Packages...), added...)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, env, stderr, stderr
 		err := cmd.Run()

@@ -2,6 +2,9 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -98,17 +101,56 @@ var linkerTried sync.Map // string → linkerTry
 type linkerTry struct{ err error }
 
 // tryLinkerOnce is tryLinker, once per compiler, linker and target in this
-// process.
+// process, and once for the same compiler and linker files on disk: the try
+// is a compile and a link, which would otherwise stand before every
+// one-shot hotpatch build's go build.
 func tryLinkerOnce(ctx context.Context, cc, linker string, env []string) error {
 	key := strings.Join([]string{cc, linker, targetOS(env), targetArch(env)}, "\x00")
 	if t, ok := linkerTried.Load(key); ok {
 		return t.(linkerTry).err
 	}
+	disk := linkerCachePath(key, cc, linker)
+	if data, err := os.ReadFile(disk); err == nil {
+		var err error
+		if len(data) > 0 {
+			err = errors.New(string(data))
+		}
+		linkerTried.Store(key, linkerTry{err})
+		return err
+	}
 	err := tryLinker(ctx, cc, linker, env)
 	if ctx.Err() == nil { // a stopped try says nothing about the linker
 		linkerTried.Store(key, linkerTry{err})
+		if disk != "" {
+			var data []byte
+			if err != nil {
+				data = []byte(err.Error())
+			}
+			writeCacheFile(disk, data)
+		}
 	}
 	return err
+}
+
+// linkerCachePath names the file that holds what tryLinker said of the
+// compiler cc and the linker: empty when it linked, else the error. The
+// name covers the files of both, as PATH finds them, so that installing
+// another version of either tries again. It is "" if either is not found.
+func linkerCachePath(key, cc, linker string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", key)
+	for _, name := range []string{cc, "ld." + linker} {
+		path, err := lookPath(name)
+		if err != nil {
+			return ""
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return ""
+		}
+		fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return cachePath("linkers", hex.EncodeToString(h.Sum(nil)[:12]))
 }
 
 // tryLinker links an empty shared library with cc and the linker.
@@ -132,11 +174,39 @@ func withLinker(flags []string, c linkerChoice) []string {
 	if c.name == "" {
 		return flags
 	}
-	add := "-extldflags=-fuse-ld=" + c.name
+	return withLdflag(flags, "-extldflags=-fuse-ld="+c.name)
+}
+
+// Compressing the debug information is a quarter to a third of the link
+// (BENCHMARKS.md, figure 5): the external linker does it with zlib, on one
+// thread, with GNU ld, mold and lld alike. hotpatch build makes builds for
+// the next minutes of a running process, so it links with
+// -compressdwarf=false: debuggers read the same DWARF, from a file about a
+// third larger. Flags that say how to compress, or -ldflags in GOFLAGS,
+// which flags of our own would replace, leave it alone.
+//
+// withDWARF returns go build's flags with -compressdwarf=false added to
+// -ldflags, unless the user's flags or environment already speak of it.
+func withDWARF(flags, env []string) []string {
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-ldflags=") && strings.Contains(f, "compressdwarf") {
+			return flags
+		}
+	}
+	if strings.Contains(lookupEnv(env, "GOFLAGS"), "-ldflags") {
+		return flags
+	}
+	return withLdflag(flags, "-compressdwarf=false")
+}
+
+// withLdflag returns go build's flags with the linker flag add appended to
+// the last -ldflags, which is the one go build uses, or as -ldflags of its
+// own.
+func withLdflag(flags []string, add string) []string {
 	out := append([]string(nil), flags...)
 	for i := len(out) - 1; i >= 0; i-- {
 		if strings.HasPrefix(out[i], "-ldflags=") {
-			out[i] += " " + add // go build uses the last -ldflags only
+			out[i] += " " + add
 			return out
 		}
 	}

@@ -2,9 +2,13 @@ package build
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestChooseLinker checks when hotpatch build leaves the link to the C
@@ -46,5 +50,64 @@ func TestWithLinker(t *testing.T) {
 	}
 	if got := withLinker([]string{"-ldflags=-s"}, linkerChoice{why: "x"}); !slices.Equal(got, []string{"-ldflags=-s"}) {
 		t.Errorf("the default linker changed the flags: %q", got)
+	}
+}
+
+// TestWithDWARF leaves the debug information uncompressed, unless the
+// user's flags or GOFLAGS say anything of -ldflags' compressdwarf.
+func TestWithDWARF(t *testing.T) {
+	for _, c := range []struct{ in, env, want []string }{
+		{nil, nil, []string{"-ldflags=-compressdwarf=false"}},
+		{[]string{"-ldflags=-X main.v=1"}, nil, []string{"-ldflags=-X main.v=1 -compressdwarf=false"}},
+		{[]string{"-ldflags=-compressdwarf=true"}, nil, []string{"-ldflags=-compressdwarf=true"}},
+		{[]string{"-trimpath"}, []string{"GOFLAGS=-ldflags=-s"}, []string{"-trimpath"}},
+	} {
+		if got := withDWARF(c.in, c.env); !slices.Equal(got, c.want) {
+			t.Errorf("withDWARF(%q, %q) = %q, want %q", c.in, c.env, got, c.want)
+		}
+	}
+	got := withLinker(withDWARF(nil, nil), linkerChoice{name: "mold"})
+	if want := []string{"-ldflags=-compressdwarf=false -extldflags=-fuse-ld=mold"}; !slices.Equal(got, want) {
+		t.Errorf("with both: %q, want %q", got, want)
+	}
+}
+
+// TestLinkerTryOnDisk: a new process does not try the compiler with the
+// linker again while both files are as they were, and does once either
+// changes.
+func TestLinkerTryOnDisk(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake compiler is a shell script")
+	}
+	bin, count := t.TempDir(), filepath.Join(t.TempDir(), "count")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("fakecc", "echo x >> "+count+"\n")
+	write("ld.fake", "exit 0\n")
+	tries := func() int {
+		linkerTried.Clear() // as in a new process
+		if err := tryLinkerOnce(context.Background(), "fakecc", "fake", nil); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(count)
+		return strings.Count(string(data), "x")
+	}
+	if n := tries(); n != 1 {
+		t.Fatalf("the first try ran the compiler %d times", n)
+	}
+	if n := tries(); n != 1 {
+		t.Errorf("a second process tried again: %d runs", n)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(bin, "ld.fake"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if n := tries(); n != 2 {
+		t.Errorf("a changed linker was not tried again: %d runs", n)
 	}
 }

@@ -39,17 +39,13 @@ type diskPackage struct {
 // diskPath returns the file that holds the warm analysis of a's library, or
 // "" if there is no cache folder.
 func diskPath(a *Args, env []string) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
 	abs, err := filepath.Abs(a.Dir)
 	if err != nil {
 		return ""
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%q\x00%q\x00%q\x00%s/%s\n", abs, a.Packages, a.Tags, a.Flags, targetOS(env), targetArch(env))
-	return filepath.Join(dir, "hotpatch", "analysis", hex.EncodeToString(h.Sum(nil)[:12])+".json")
+	return cachePath("analysis", hex.EncodeToString(h.Sum(nil)[:12])+".json")
 }
 
 // loadDisk reads the warm analysis of a's library from disk, if its digest
@@ -153,21 +149,5 @@ func saveDisk(a *Args, env []string, w *warmAnalysis) {
 	if err != nil {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".analysis-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	writeCacheFile(path, data)
 }

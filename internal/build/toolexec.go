@@ -28,8 +28,10 @@ import (
 // for one and wrote none, so that cmd/go stores it. cmd/go stores it only
 // when it compiles the package, so the wrapper also adds a word to cgo's
 // version: the packages that use cgo are built once more under a new cache
-// key, and from then on their headers are in the cache. Every other tool runs
-// as it would without the wrapper.
+// key, and from then on their headers are in the cache. The wrapper also
+// runs the linker with this program as its C compiler, which answers the
+// linker's questions about flags from a cache (extld.go). Every other tool
+// runs as it would without the wrapper.
 //
 // It is on when the program called ServeToolExec, and the build chooses no
 // -toolexec of its own. HOTPATCH_TOOLEXEC=off turns it off.
@@ -56,6 +58,9 @@ var toolExecSelf string
 func ServeToolExec() {
 	if len(os.Args) >= 3 && os.Args[1] == toolExecArg {
 		os.Exit(toolExec(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if cc := os.Getenv(extldEnv); cc != "" {
+		os.Exit(extld(cc, os.Args[1:], os.Stdout, os.Stderr)) // extld.go
 	}
 	toolExecSelf = self()
 }
@@ -104,33 +109,45 @@ func withToolExec(flags, env []string) []string {
 }
 
 // toolExec runs the tool that args name with its arguments, as go build's
-// -toolexec wrapper, and returns the exit code.
+// -toolexec wrapper, and returns the exit code. Where nothing is left to do
+// after the tool, the tool replaces this process (execTool).
 func toolExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tool := strings.TrimSuffix(filepath.Base(args[0]), ".exe")
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	var version bytes.Buffer
-	versionQuery := tool == "cgo" && len(args) == 2 && args[1] == "-V=full"
-	if versionQuery {
+	switch {
+	case tool == "cgo" && len(args) == 2 && args[1] == "-V=full":
+		var version bytes.Buffer
 		cmd.Stdout = &version
+		if code := runTool(cmd, stderr); code != 0 {
+			return code
+		}
+		fmt.Fprint(stdout, markVersion(version.String()))
+		return 0
+	case tool == "cgo":
+		// cgo writes over the header when the package exports.
+		if err := writeMissingHeaders(args[1:]); err != nil {
+			fmt.Fprintf(stderr, "hotpatch: %v\n", err)
+			return 1
+		}
+	case tool == "link":
+		linkArgs, env := withExtld(args[1:], self())
+		if env != "" {
+			cmd.Args, cmd.Env = append(cmd.Args[:1], linkArgs...), append(os.Environ(), env)
+		}
 	}
+	return execTool(cmd, stderr)
+}
+
+// runTool runs cmd and returns its exit code.
+func runTool(cmd *exec.Cmd, stderr io.Writer) int {
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			return exit.ExitCode()
 		}
-		fmt.Fprintf(stderr, "hotpatch: running %s for go build: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "hotpatch: running %s for go build: %v\n", cmd.Path, err)
 		return 1
-	}
-	if versionQuery {
-		fmt.Fprint(stdout, markVersion(version.String()))
-		return 0
-	}
-	if tool == "cgo" {
-		if err := writeMissingHeaders(args[1:]); err != nil {
-			fmt.Fprintf(stderr, "hotpatch: %v\n", err)
-			return 1
-		}
 	}
 	return 0
 }
@@ -146,8 +163,9 @@ func markVersion(line string) string {
 	return strings.TrimRight(line, "\r\n") + " " + cgoVersionMark + "\n"
 }
 
-// writeMissingHeaders writes an empty header wherever cgo's arguments asked
-// for an export header and cgo wrote none: the package exports nothing.
+// writeMissingHeaders writes an empty header wherever cgo's arguments ask
+// for an export header and there is none yet. cgo writes over it when the
+// package exports anything; otherwise it stays empty.
 func writeMissingHeaders(cgoArgs []string) error {
 	for _, a := range cgoArgs {
 		if a == "--" {

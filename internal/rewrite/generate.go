@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -199,8 +200,6 @@ const keptTemplate = `
 var _hotpatchKeep{{.N}} = _hotpatchrt.Keep({{printf "%q" .ID}}, {{.Schema}}, &{{.Name}}, {{.Recursive}})
 `
 
-var keptTmpl = template.Must(template.New("kept").Parse(keptTemplate))
-
 // The generated code of a marked export with an entry point of its own
 // (exports.go): the runtime learns the C slot that the entry point reads and
 // this copy's export, and the package's Go callers keep the function's name.
@@ -215,8 +214,6 @@ func {{.Export}}({{range $i, $a := .Args}}{{if $i}}, {{end}}_hpP{{$i}} {{$a.Alia
 }
 `
 
-var exportTmpl = template.Must(template.New("export").Parse(exportTemplate))
-
 // genKept is what the kept template needs of a keptPlan.
 type genKept struct {
 	N                     int
@@ -224,10 +221,24 @@ type genKept struct {
 	Recursive             bool
 }
 
-var templates = map[Mode]*template.Template{
-	Default: template.Must(template.New("default").Parse(defaultTemplate)),
-	Checked: template.Must(template.New("checked").Parse(checkedTemplate)),
+// parsedTemplates are the templates, parsed on first use: go build runs
+// hotpatch as its -toolexec wrapper once for every tool it runs, and that
+// needs none of them.
+type parsedTemplates struct {
+	kept, export *template.Template
+	funcs        map[Mode]*template.Template
 }
+
+var templates = sync.OnceValue(func() parsedTemplates {
+	return parsedTemplates{
+		kept:   template.Must(template.New("kept").Parse(keptTemplate)),
+		export: template.Must(template.New("export").Parse(exportTemplate)),
+		funcs: map[Mode]*template.Template{
+			Default: template.Must(template.New("default").Parse(defaultTemplate)),
+			Checked: template.Must(template.New("checked").Parse(checkedTemplate)),
+		},
+	}
+})
 
 // genFunc is what a template needs of a plan.
 type genFunc struct {
@@ -367,17 +378,17 @@ func (f *fileRewrite) generate() (edited, generated []byte, err error) {
 	for _, k := range f.kept {
 		g := genKept{N: k.index, Name: k.name.Name, ID: k.id, Schema: goString(k.schema.String()), Recursive: k.recursive,
 			Pos: fmt.Sprintf("%s:%d", filepath.Base(f.file.Name), f.fset.Position(k.name.Pos()).Line)}
-		if err := keptTmpl.Execute(&b, g); err != nil {
+		if err := templates().kept.Execute(&b, g); err != nil {
 			return nil, nil, err
 		}
 	}
 	for _, p := range f.plans {
 		g := p.gen()
-		if err := templates[p.mode].Execute(&b, g); err != nil {
+		if err := templates().funcs[p.mode].Execute(&b, g); err != nil {
 			return nil, nil, err
 		}
 		if p.export != "" {
-			if err := exportTmpl.Execute(&b, g); err != nil {
+			if err := templates().export.Execute(&b, g); err != nil {
 				return nil, nil, err
 			}
 		}

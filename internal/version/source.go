@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "b655788bd3dee8be6823f158"
+const source = "6f92df71106f00f96d7a9693"
