@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -126,12 +127,18 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 		variadic:    sig.Variadic(),
 		body:        d.Body.Lbrace,
 	}
-	slot := 0
+	// One alias serves every receiver, parameter and result spelled the
+	// same, so that a checked function gets one encoder and one decoder for
+	// their type. (Types that the check without cgo does not know are all
+	// invalid, and so identical: the spelling tells them apart.)
+	var spelled []string // by slot
 	alias := func(typeText string) string {
-		name := fmt.Sprintf("_hotpatchT%d_%d", index, slot)
-		slot++
-		p.aliases = append(p.aliases, name+" = "+typeText)
-		return name
+		slot := slices.Index(spelled, typeText)
+		if slot < 0 {
+			slot, spelled = len(spelled), append(spelled, typeText)
+			p.aliases = append(p.aliases, fmt.Sprintf("_hotpatchT%d_%d = %s", index, slot, typeText))
+		}
+		return fmt.Sprintf("_hotpatchT%d_%d", index, slot)
 	}
 	if d.Recv != nil {
 		field := d.Recv.List[0]
@@ -153,7 +160,6 @@ func (f *fileRewrite) plan(pkg *types.Package, sizes types.Sizes, m marked, inde
 		if e, ok := field.Type.(*ast.Ellipsis); ok {
 			typ = "[]" + f.text(e.Elt)
 		}
-		// One alias serves every name of a field: a, b int.
 		a := alias(typ)
 		for range max(1, len(field.Names)) {
 			v := sig.Params().At(i)
