@@ -128,8 +128,11 @@ func (p *patcher) apply(n *loaded) error {
 			return err
 		}
 	}
-	for c, t := range next {
-		p.point(c, t, n, moves)
+	// The original copy first: the host's calls enter it, so the new
+	// bodies run from its pointing on; each other copy costs a call into
+	// its runtime.
+	for _, c := range p.loaded {
+		p.point(c, next[c], n, moves)
 	}
 	if old != n {
 		old.control(controlRequest{Op: opRetire, Moved: moves})

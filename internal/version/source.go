@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "6f92df71106f00f96d7a9693"
+const source = "eb074f0c31743e449b94328e"

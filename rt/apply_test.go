@@ -1,0 +1,50 @@
+package rt
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// TestApplyPointsOriginalFirst: the host's calls enter the original copy, so
+// an apply points its slot at the new build before it calls into any other
+// copy's runtime, each of which costs a call into it.
+func TestApplyPointsOriginalFirst(t *testing.T) {
+	slot := Register("example.com/game.step", "fp", false)
+	defer func(n int) { funcs = funcs[:n] }(len(funcs) - 1)
+	defer slot.target.Store(nil)
+
+	d := func(build string) *description {
+		return &description{Build: build, Funcs: []funcDesc{{ID: "example.com/game.step", Fingerprint: "fp"}}}
+	}
+	p := &patcher{log: slog.New(slog.NewTextHandler(io.Discard, nil)), out: t.TempDir() + "/libgame.so"}
+	p.self = newLoaded(d("b0"), "", nil, func(controlRequest) controlResponse { return controlResponse{} })
+	p.self.original = true
+	p.owner = p.self
+	p.loaded = []*loaded{p.self}
+	n := newLoaded(d("b9"), "", nil, nil)
+	var pointedFirst []bool // for each other copy's opPoint: had the original been pointed?
+	for i := range 8 {
+		c := newLoaded(d("b"+string(rune('1'+i))), "", nil, nil)
+		c.control = func(r controlRequest) controlResponse {
+			if r.Op == opPoint {
+				pointedFirst = append(pointedFirst, slot.target.Load() != nil && slot.target.Load().build == "b9")
+			}
+			return controlResponse{}
+		}
+		p.loaded = append(p.loaded, c)
+	}
+	n.control = p.loaded[1].control
+	p.loaded = append(p.loaded, n)
+	if err := p.apply(n); err != nil {
+		t.Fatal(err)
+	}
+	if len(pointedFirst) != 9 {
+		t.Fatalf("%d copies other than the original were pointed, want 9", len(pointedFirst))
+	}
+	for i, ok := range pointedFirst {
+		if !ok {
+			t.Errorf("copy %d was pointed before the original", i)
+		}
+	}
+}
