@@ -129,9 +129,19 @@ func (p *patcher) apply(n *loaded) error {
 		}
 	}
 	// The original copy first: the host's calls enter it, so the new
-	// bodies run from its pointing on; each other copy costs a call into
-	// its runtime.
+	// bodies run from its pointing on. Then the copy that owned the state,
+	// where the calls that came while its gate was closed wait; then the
+	// others, in the order they loaded. Each costs a call into its runtime.
+	order := []*loaded{p.self}
+	if old != p.self {
+		order = append(order, old)
+	}
 	for _, c := range p.loaded {
+		if c != p.self && c != old {
+			order = append(order, c)
+		}
+	}
+	for _, c := range order {
 		p.point(c, next[c], n, moves)
 	}
 	if old != n {

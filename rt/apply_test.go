@@ -8,7 +8,8 @@ import (
 
 // TestApplyPointsOriginalFirst: the host's calls enter the original copy, so
 // an apply points its slot at the new build before it calls into any other
-// copy's runtime, each of which costs a call into it.
+// copy's runtime, each of which costs a call into it. The copy that owned
+// the state, where calls wait while its gate is closed, comes next.
 func TestApplyPointsOriginalFirst(t *testing.T) {
 	slot := Register("example.com/game.step", "fp", false)
 	defer func(n int) { funcs = funcs[:n] }(len(funcs) - 1)
@@ -24,11 +25,13 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	p.loaded = []*loaded{p.self}
 	n := newLoaded(d("b9"), "", nil, nil)
 	var pointedFirst []bool // for each other copy's opPoint: had the original been pointed?
+	var pointed []string    // the builds of the other copies, in the order they were pointed
 	for i := range 8 {
 		c := newLoaded(d("b"+string(rune('1'+i))), "", nil, nil)
 		c.control = func(r controlRequest) controlResponse {
 			if r.Op == opPoint {
 				pointedFirst = append(pointedFirst, slot.target.Load() != nil && slot.target.Load().build == "b9")
+				pointed = append(pointed, c.build)
 			}
 			return controlResponse{}
 		}
@@ -36,6 +39,7 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	}
 	n.control = p.loaded[1].control
 	p.loaded = append(p.loaded, n)
+	p.owner = p.loaded[5]
 	if err := p.apply(n); err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +50,8 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 		if !ok {
 			t.Errorf("copy %d was pointed before the original", i)
 		}
+	}
+	if pointed[0] != p.loaded[5].build {
+		t.Errorf("the copies were pointed in the order %q; the one that owned the state, %s, should come first", pointed, p.loaded[5].build)
 	}
 }

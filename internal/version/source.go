@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "eb074f0c31743e449b94328e"
+const source = "f2fcb31bb47e4c4ae51e68a8"
