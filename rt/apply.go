@@ -130,25 +130,24 @@ func (p *patcher) apply(n *loaded) error {
 	}
 	// The original copy first: the host's calls enter it, so the new
 	// bodies run from its pointing on. Then the copy that owned the state,
-	// where the calls that came while its gate was closed wait; then the
-	// others, in the order they loaded. Each costs a call into its runtime.
-	order := []*loaded{p.self}
+	// where the calls that came while its gate was closed wait. The build
+	// has applied then, and says so. The other copies follow, in the order
+	// they loaded: each is a call into its runtime, a few milliseconds with
+	// busy host threads, and a process holds tens of copies after a day.
+	p.point(p.self, next[p.self], n, moves)
 	if old != p.self {
-		order = append(order, old)
-	}
-	for _, c := range p.loaded {
-		if c != p.self && c != old {
-			order = append(order, c)
-		}
-	}
-	for _, c := range order {
-		p.point(c, next[c], n, moves)
+		p.point(old, next[old], n, moves)
 	}
 	if old != n {
 		old.control(controlRequest{Op: opRetire, Moved: moves})
 	}
 	p.owner = n
 	p.report(n)
+	for _, c := range p.loaded {
+		if c != p.self && c != old {
+			p.point(c, next[c], n, moves)
+		}
+	}
 	return nil
 }
 

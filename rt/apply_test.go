@@ -3,13 +3,17 @@ package rt
 import (
 	"io"
 	"log/slog"
+	"os"
 	"testing"
+
+	"github.com/hotpatch-go/hotpatch/internal/artifact"
 )
 
 // TestApplyPointsOriginalFirst: the host's calls enter the original copy, so
 // an apply points its slot at the new build before it calls into any other
 // copy's runtime, each of which costs a call into it. The copy that owned
-// the state, where calls wait while its gate is closed, comes next.
+// the state, where calls wait while its gate is closed, comes next; the
+// build reports that it applied before the others are pointed.
 func TestApplyPointsOriginalFirst(t *testing.T) {
 	slot := Register("example.com/game.step", "fp", false)
 	defer func(n int) { funcs = funcs[:n] }(len(funcs) - 1)
@@ -24,14 +28,18 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	p.owner = p.self
 	p.loaded = []*loaded{p.self}
 	n := newLoaded(d("b9"), "", nil, nil)
+	n.stamp = artifact.Stamp{Build: "b9"}
 	var pointedFirst []bool // for each other copy's opPoint: had the original been pointed?
 	var pointed []string    // the builds of the other copies, in the order they were pointed
+	var reported []bool     // for each: had the build reported?
 	for i := range 8 {
 		c := newLoaded(d("b"+string(rune('1'+i))), "", nil, nil)
 		c.control = func(r controlRequest) controlResponse {
 			if r.Op == opPoint {
 				pointedFirst = append(pointedFirst, slot.target.Load() != nil && slot.target.Load().build == "b9")
 				pointed = append(pointed, c.build)
+				r, err := artifact.ReadReport(p.out, os.Getpid())
+				reported = append(reported, err == nil && r.Build == "b9")
 			}
 			return controlResponse{}
 		}
@@ -53,5 +61,8 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	}
 	if pointed[0] != p.loaded[5].build {
 		t.Errorf("the copies were pointed in the order %q; the one that owned the state, %s, should come first", pointed, p.loaded[5].build)
+	}
+	if reported[0] || !reported[1] {
+		t.Errorf("reported before each copy was pointed: %v; want the report after the owner's", reported)
 	}
 }

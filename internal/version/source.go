@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "f2fcb31bb47e4c4ae51e68a8"
+const source = "c9d96fa1db82efa94e65dcf7"
