@@ -1,6 +1,8 @@
 package build
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -41,4 +43,21 @@ func writeCacheFile(path string, data []byte) {
 	if err != nil {
 		os.Remove(tmp.Name())
 	}
+}
+
+// writeProgram writes to the digest h where PATH finds the program name,
+// and that file's size and time, so that a cache entry about the program
+// lapses when another version is installed. It reports false if there is
+// no such program.
+func writeProgram(h io.Writer, name string) bool {
+	path, err := lookPath(name)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+	return true
 }

@@ -107,16 +107,8 @@ func trialCachePath(cc string, args []string) string {
 	if err != nil {
 		return ""
 	}
-	for _, name := range []string{cc, strings.TrimSpace(string(prog))} {
-		path, err := lookPath(name)
-		if err != nil {
-			return ""
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			return ""
-		}
-		fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+	if !writeProgram(h, cc) || !writeProgram(h, strings.TrimSpace(string(prog))) {
+		return ""
 	}
 	for _, v := range []string{"PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH"} {
 		fmt.Fprintf(h, "%s=%s\n", v, os.Getenv(v))

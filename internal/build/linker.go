@@ -139,16 +139,8 @@ func tryLinkerOnce(ctx context.Context, cc, linker string, env []string) error {
 func linkerCachePath(key, cc, linker string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", key)
-	for _, name := range []string{cc, "ld." + linker} {
-		path, err := lookPath(name)
-		if err != nil {
-			return ""
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			return ""
-		}
-		fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+	if !writeProgram(h, cc) || !writeProgram(h, "ld."+linker) {
+		return ""
 	}
 	return cachePath("linkers", hex.EncodeToString(h.Sum(nil)[:12]))
 }
