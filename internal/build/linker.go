@@ -170,12 +170,12 @@ func withLinker(flags []string, c linkerChoice) []string {
 }
 
 // Compressing the debug information is a quarter to a third of the link
-// (BENCHMARKS.md, figure 5): the external linker does it with zlib, on one
-// thread, with GNU ld, mold and lld alike. hotpatch build makes builds for
-// the next minutes of a running process, so it links with
-// -compressdwarf=false: debuggers read the same DWARF, from a file about a
-// third larger. Flags that say how to compress, or -ldflags in GOFLAGS,
-// which flags of our own would replace, leave it alone.
+// (ARCHITECTURE.md, "Measured facts the design rests on"): the external
+// linker does it with zlib, on one thread, with GNU ld, mold and lld alike.
+// hotpatch build makes builds for the next minutes of a running process, so
+// it links with -compressdwarf=false: debuggers read the same DWARF, from a
+// file about a third larger. Flags that say how to compress, or -ldflags in
+// GOFLAGS, which flags of our own would replace, leave it alone.
 //
 // withDWARF returns go build's flags with -compressdwarf=false added to
 // -ldflags, unless the user's flags or environment already speak of it.
