@@ -9,10 +9,10 @@ import (
 
 // hotpatch build keeps what it learnt about a library and its tools in the
 // user's cache folder, under hotpatch/: the warm analysis (session_disk.go),
-// which linkers the C compiler can use (linker.go), and the C compiler's
-// answers to the linker's questions about flags (extld.go). Every entry is
-// only a shortcut: one that is missing, or does not read, costs a build the
-// work that it saves.
+// which linkers the C compiler can use (linker.go), the C compiler's answers
+// to the linker's questions about flags (extld.go), and C compiles
+// (compilecache.go). Every entry is only a shortcut: one that is missing, or
+// does not read, costs a build the work that it saves.
 
 // cachePath returns the file name under the cache folder's hotpatch/kind
 // folder, or "" if there is no cache folder.

@@ -21,53 +21,42 @@ import (
 // 20 ms each of a 0.3 s link. The answers change only with the compiler, the
 // linker and the flags, and cmd/link forgets them when it exits.
 //
-// So the -toolexec wrapper (toolexec.go) runs the link with this program as
-// its -extld, and the real one in HOTPATCH_EXTLD. As the linker's -extld,
-// the program answers those questions from the user's cache folder, under
-// names that cover the compiler's and the linker's files, and runs every
-// other command, the link itself among them, with the real compiler.
-
-// extldEnv holds the C compiler that this program stands for when cmd/link
-// runs it as its -extld.
-const extldEnv = "HOTPATCH_EXTLD"
+// So the linker runs this program as its -extld, the stand-in for the C
+// compiler (cc.go): go build names it as the C compiler, or else the
+// -toolexec wrapper (toolexec.go) gives it to the link. The stand-in answers
+// those questions from the user's cache folder, under names that cover the
+// compiler's and the linker's files.
 
 // trivialC is the C file that cmd/link's questions compile.
 const trivialC = "int main() { return 0; }"
 
 // withExtld returns the linker's arguments with this program, at self, as
 // its -extld, and the environment variable that names the real one. It
-// changes nothing when the linker is given no -extld, or one with
-// arguments.
+// changes nothing when the linker is given no -extld, one with arguments,
+// or the stand-in already.
 func withExtld(linkArgs []string, self string) (args []string, env string) {
 	for i, a := range linkArgs {
 		real, ok := strings.CutPrefix(a, "-extld=")
-		if !ok || real == "" || strings.ContainsAny(real, " \t") || self == "" {
+		if !ok || real == "" || strings.ContainsAny(real, " \t") || self == "" || real == self {
 			continue
 		}
 		args = append([]string(nil), linkArgs...)
 		args[i] = "-extld=" + self
-		return args, extldEnv + "=" + real
+		return args, ccEnv + "=" + real
 	}
 	return linkArgs, ""
 }
 
-// extld runs the C compiler cc with args as cmd/link's -extld, and returns
-// the exit code. A question about a flag is answered from the cache when it
-// was asked before.
-func extld(cc string, args []string, stdout, stderr io.Writer) int {
-	os.Unsetenv(extldEnv)
-	path := trialCachePath(cc, args)
-	if path != "" {
-		if code, out, ok := readTrial(path); ok {
-			stdout.Write(out)
-			return code
-		}
+// answerTrial answers cmd/link's question in args, whose cache file is
+// path, from the cache when it was asked before, and else from the C
+// compiler cc. It returns the exit code.
+func answerTrial(cc string, args []string, path string, stdout, stderr io.Writer) int {
+	if code, out, ok := readTrial(path); ok {
+		stdout.Write(out)
+		return code
 	}
 	cmd := exec.Command(cc, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	if path == "" {
-		return execTool(cmd, stderr) // the link, or another question
-	}
+	cmd.Stdin = os.Stdin
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out // cmd/link reads both as one
 	code := runTool(cmd, stderr)

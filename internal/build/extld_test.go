@@ -15,10 +15,10 @@ import (
 // it was given one without arguments.
 func TestWithExtld(t *testing.T) {
 	args, env := withExtld([]string{"-o", "a.out", "-extld=gcc", "main.a"}, "/bin/hotpatch")
-	if want := []string{"-o", "a.out", "-extld=/bin/hotpatch", "main.a"}; !slices.Equal(args, want) || env != "HOTPATCH_EXTLD=gcc" {
-		t.Errorf("got %q %q, want %q HOTPATCH_EXTLD=gcc", args, env, want)
+	if want := []string{"-o", "a.out", "-extld=/bin/hotpatch", "main.a"}; !slices.Equal(args, want) || env != "HOTPATCH_CC=gcc" {
+		t.Errorf("got %q %q, want %q HOTPATCH_CC=gcc", args, env, want)
 	}
-	for _, in := range [][]string{{"-o", "a.out", "main.a"}, {"-extld=ccache gcc", "main.a"}} {
+	for _, in := range [][]string{{"-o", "a.out", "main.a"}, {"-extld=ccache gcc", "main.a"}, {"-extld=/bin/hotpatch", "main.a"}} {
 		if args, env := withExtld(in, "/bin/hotpatch"); !slices.Equal(args, in) || env != "" {
 			t.Errorf("withExtld(%q) = %q %q, want it unchanged", in, args, env)
 		}
@@ -56,7 +56,7 @@ echo linked
 	}
 	ask := func(flag string) (int, string) {
 		var out bytes.Buffer
-		code := extld("fakecc", []string{"-m64", "-o", filepath.Join(work, "a.out"), flag, filepath.Join(work, "trivial.c")}, &out, &out)
+		code := standIn("fakecc", []string{"-m64", "-o", filepath.Join(work, "a.out"), flag, filepath.Join(work, "trivial.c")}, nil, &out, &out)
 		return code, out.String()
 	}
 	for _, c := range []struct {
@@ -83,7 +83,7 @@ echo linked
 	if runs() != before+1 {
 		t.Errorf("a changed linker was not asked again")
 	}
-	// The link itself is no question: extld runs it in its own place.
+	// The link itself is no question: the stand-in runs it in its own place.
 	if p := trialCachePath("fakecc", []string{"-m64", "-o", filepath.Join(work, "lib.so"), "go.o"}); p != "" {
 		t.Errorf("the link was taken for a question: %s", p)
 	}

@@ -29,9 +29,9 @@ import (
 // when it compiles the package, so the wrapper also adds a word to cgo's
 // version: the packages that use cgo are built once more under a new cache
 // key, and from then on their headers are in the cache. The wrapper also
-// runs the linker with this program as its C compiler, which answers the
-// linker's questions about flags from a cache (extld.go). Every other tool
-// runs as it would without the wrapper.
+// runs the linker with this program as its C compiler (cc.go), unless go
+// build already names it so. Every other tool runs as it would without the
+// wrapper.
 //
 // It is on when the program called ServeToolExec, and the build chooses no
 // -toolexec of its own. HOTPATCH_TOOLEXEC=off turns it off.
@@ -59,8 +59,9 @@ func ServeToolExec() {
 	if len(os.Args) >= 3 && os.Args[1] == toolExecArg {
 		os.Exit(toolExec(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	if cc := os.Getenv(extldEnv); cc != "" {
-		os.Exit(extld(cc, os.Args[1:], os.Stdout, os.Stderr)) // extld.go
+	if cc := os.Getenv(ccEnv); cc != "" {
+		os.Unsetenv(ccEnv)
+		os.Exit(standIn(cc, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) // cc.go
 	}
 	toolExecSelf = self()
 }
