@@ -105,7 +105,7 @@ func run(ctx context.Context, a *Args, stderr io.Writer, s *Session) (*Result, e
 		}
 		args = append(append(append(args, withLinker(withDWARF(withToolExec(a.Flags, env), env), *linker)...), a.Packages...), added...)
 		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, withCC(env), stderr, stderr
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = a.Dir, withCC(a.Flags, env), stderr, stderr
 		err := cmd.Run()
 		if err != nil {
 			return fmt.Errorf("go build failed; %s is unchanged, and running processes keep their code: %w", a.Output, err)

@@ -22,7 +22,8 @@ import (
 //     (compilecache.go);
 //   - runs everything else, the links among them, as the real compiler.
 //
-// It is on when the -toolexec wrapper is (toolexec.go), and CC is one word.
+// It is on when the -toolexec wrapper is (toolexec.go), and CC is one word,
+// a program that is not this one.
 // go build's cache keys its cgo packages by the C compiler's name, which is
 // then this program's path: a hotpatch at a new path compiles them once
 // more.
@@ -30,11 +31,11 @@ import (
 // ccEnv holds the C compiler that this program stands in for.
 const ccEnv = "HOTPATCH_CC"
 
-// withCC returns go build's environment with this program as its C
-// compiler, when the stand-in is on.
-func withCC(env []string) []string {
+// withCC returns the environment env of go build with flags, with this
+// program as its C compiler when the stand-in is on.
+func withCC(flags, env []string) []string {
 	self := toolExecSelf
-	if self == "" || lookupEnv(env, toolExecEnv) == "off" || strings.ContainsAny(self, " \t'\"") {
+	if !toolExecOn(flags, env) || strings.ContainsAny(self, " \t") {
 		return env
 	}
 	cc := lookupEnvOr(env, "CC", defaultCC(targetOS(env)))

@@ -26,8 +26,9 @@ import (
 //     own programs (-B, plugins, profiles, -save-temps, -M), is not kept.
 //   - The first compile runs with -MD: its list of headers is kept, with a
 //     digest of each, beside the compiler's output, exit code and messages.
-//     A compile is served when its first digest matches and every header it
-//     lists still reads the same. A header that is added ahead of a listed
+//     A compile is served when the digest of its compiler, flags,
+//     environment and source matches, and every header it read still reads
+//     the same. A header that is added ahead of a listed
 //     one on the search path is not seen: ccache has the same limit.
 //   - go build's work folder (go-build1234), cgo's temporary source
 //     (cgo-gcc-input-1234.c), the output's name and -frandom-seed, which go
@@ -40,8 +41,10 @@ import (
 //     file that imports "C" renames them. The prefix does not count either:
 //     the kept object is served with the old prefix replaced by the new,
 //     which has the same length. The compiler treats identifiers by their
-//     spelling only, so that is the object it would have written. Objects
-//     in which names are compressed, -flto's, are not kept.
+//     spelling only, so that is an object it could have written: the same
+//     code and data, under the new names. Objects
+//     in which names may be compressed (-flto, -gz, flags for the
+//     assembler) are not kept.
 //   - A compile that failed is kept only when no file was missing: cgo
 //     learns what its C names are from the errors of compiles meant to fail.
 //     A source or header that uses __DATE__ or __TIME__ is not kept, nor one
@@ -59,7 +62,7 @@ type compile struct {
 
 // noCompileFlags are flags that make a command line one that the cache does
 // not serve.
-var noCompileFlags = []string{"-flto", "-M", "-Wp,", "-B", "-###", "-save-temps", "-fprofile", "--coverage", "-ftest-coverage", "-fdump", "-fplugin", "-specs", "-print", "-dump", "--help", "--version", "-xc++", "-xobjective-c++"}
+var noCompileFlags = []string{"-flto", "-gz", "-gsplit-dwarf", "-Wa,", "-M", "-Wp,", "-B", "-###", "-save-temps", "-fprofile", "--coverage", "-ftest-coverage", "-fdump", "-fplugin", "-specs", "-print", "-dump", "--help", "--version", "-xc++", "-xobjective-c++"}
 
 // valueFlags are flags whose value is the next argument.
 var valueFlags = map[string]bool{

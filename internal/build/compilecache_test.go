@@ -58,24 +58,27 @@ func TestParseDeps(t *testing.T) {
 
 // TestWithCC: go build runs this program as its C compiler, with the real
 // one beside it, unless CC is a command with arguments or the wrapper is
-// off.
+// off or replaced.
 func TestWithCC(t *testing.T) {
 	saved := toolExecSelf
 	t.Cleanup(func() { toolExecSelf = saved })
 	toolExecSelf = "/bin/hotpatch"
 	lookPath = func(name string) (string, error) { return "/usr/bin/" + name, nil }
 	t.Cleanup(func() { lookPath = exec.LookPath })
-	got := withCC([]string{"PATH=/usr/bin"})
+	got := withCC(nil, []string{"PATH=/usr/bin"})
 	if want := []string{"PATH=/usr/bin", "CC=/bin/hotpatch", "HOTPATCH_CC=gcc"}; !slices.Equal(got, want) {
 		t.Errorf("withCC = %q, want %q", got, want)
 	}
-	if got := withCC([]string{"GOOS=darwin"}); lookupEnv(got, ccEnv) != "clang" {
+	if got := withCC(nil, []string{"GOOS=darwin"}); lookupEnv(got, ccEnv) != "clang" {
 		t.Errorf("for macOS, the real compiler is %q, want clang", lookupEnv(got, ccEnv))
 	}
-	for _, env := range [][]string{{"CC=ccache gcc"}, {"HOTPATCH_TOOLEXEC=off"}} {
-		if got := withCC(env); !slices.Equal(got, env) {
+	for _, env := range [][]string{{"CC=ccache gcc"}, {"HOTPATCH_TOOLEXEC=off"}, {"GOFLAGS=-toolexec=strace"}} {
+		if got := withCC(nil, env); !slices.Equal(got, env) {
 			t.Errorf("withCC(%q) = %q, want it unchanged", env, got)
 		}
+	}
+	if got := withCC([]string{"-toolexec=strace"}, nil); got != nil {
+		t.Errorf("with the user's -toolexec, withCC = %q, want it unchanged", got)
 	}
 }
 

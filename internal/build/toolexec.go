@@ -51,10 +51,11 @@ const cgoVersionMark = "hotpatch-cgo-headers"
 var toolExecSelf string
 
 // ServeToolExec makes this program the wrapper that makes go build keep cgo
-// headers in its cache (see the package's toolexec.go). When go build runs
-// the program as its wrapper, ServeToolExec runs the tool and exits;
-// otherwise it returns at once, and Run uses the wrapper from then on. A
-// program that builds libraries with Run calls it first thing in main.
+// headers in its cache (see the package's toolexec.go), and go build's C
+// compiler (cc.go). When go build runs the program as either, ServeToolExec
+// runs the tool or the compiler and exits; otherwise it returns at once, and
+// Run uses the program so from then on. A program that builds libraries
+// with Run calls it first thing in main.
 func ServeToolExec() {
 	if len(os.Args) >= 3 && os.Args[1] == toolExecArg {
 		os.Exit(toolExec(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
@@ -95,18 +96,27 @@ func self() string {
 
 // withToolExec returns go build's flags with the wrapper, when it is on.
 func withToolExec(flags, env []string) []string {
-	if toolExecSelf == "" || lookupEnv(env, toolExecEnv) == "off" || strings.ContainsAny(toolExecSelf, `'"`) {
+	if !toolExecOn(flags, env) {
 		return flags
 	}
+	return append(append([]string(nil), flags...), "-toolexec='"+toolExecSelf+"' "+toolExecArg)
+}
+
+// toolExecOn reports whether go build, with flags and env, runs this
+// program as its wrapper.
+func toolExecOn(flags, env []string) bool {
+	if toolExecSelf == "" || lookupEnv(env, toolExecEnv) == "off" || strings.ContainsAny(toolExecSelf, `'"`) {
+		return false
+	}
 	if strings.Contains(lookupEnv(env, "GOFLAGS"), "-toolexec") {
-		return flags
+		return false
 	}
 	for _, f := range flags {
 		if f == "-toolexec" || strings.HasPrefix(f, "-toolexec=") {
-			return flags
+			return false
 		}
 	}
-	return append(append([]string(nil), flags...), "-toolexec='"+toolExecSelf+"' "+toolExecArg)
+	return true
 }
 
 // toolExec runs the tool that args name with its arguments, as go build's
