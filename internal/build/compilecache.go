@@ -45,8 +45,9 @@ import (
 //     code and data, under the new names. Objects
 //     in which names may be compressed (-flto, -gz, flags for the
 //     assembler) are not kept.
-//   - A compile that failed is kept only when no file was missing: cgo
-//     learns what its C names are from the errors of compiles meant to fail.
+//   - A compile that failed is kept only when it ran in the C locale, as
+//     cgo's do, and no file was missing: cgo learns what its C names are
+//     from the errors of compiles meant to fail.
 //     A source or header that uses __DATE__ or __TIME__ is not kept, nor one
 //     that changed while it compiled.
 //   - As in go build's cache, an entry that no compile used for a week is
@@ -76,7 +77,7 @@ var valueFlags = map[string]bool{
 var cSources = map[string]bool{".c": true, ".s": true, ".S": true, ".sx": true, ".m": true}
 
 var (
-	workPattern      = regexp.MustCompile(`[^=\s]*go-build[0-9]+`)
+	workPattern      = regexp.MustCompile(`(?:[A-Za-z]:)?[\\/][^=\s]*go-build[0-9]+`)
 	cgoInputPattern  = regexp.MustCompile(`cgo-gcc-input-[0-9]+\.c$`)
 	cgoPrefixPattern = regexp.MustCompile(`_cgo(?:exp)?_([0-9a-f]{12})_`)
 )
@@ -317,7 +318,7 @@ func (c *compile) compileAndKeep(cc string, src []byte, prefix, manifest string,
 	code := runTool(cmd, stderr)
 	stdout.Write(out.Bytes())
 	stderr.Write(errs.Bytes())
-	if cmd.ProcessState == nil || code != 0 && bytes.Contains(errs.Bytes(), []byte("fatal error")) || usesClock(src) {
+	if cmd.ProcessState == nil || code != 0 && !keepFailure(errs.Bytes()) || usesClock(src) {
 		return code
 	}
 	list, ok := c.headerList(deps.Name(), start)
@@ -370,6 +371,13 @@ func trimCompileCache(dir string, now time.Time) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// keepFailure reports whether a compile that failed with the messages
+// errs is one to keep: one of cgo's, which run in the C locale
+// (cmd/cgo/main.go), whose English messages say that no file was missing.
+func keepFailure(errs []byte) bool {
+	return os.Getenv("LC_ALL") == "C" && !bytes.Contains(errs, []byte("fatal error"))
 }
 
 // compileOnly runs the compile, keeping nothing.

@@ -43,6 +43,19 @@ func TestParseCompile(t *testing.T) {
 			t.Errorf("parseCompile(%q): input %q, output %q; want %q, %q", c.args, got.input, got.output, c.input, c.output)
 		}
 	}
+	// go build's work folder, wherever an argument names it.
+	for _, args := range [][]string{
+		{"-I/tmp/go-build123/b001/", "-E", "-"},
+		{"-o", "/tmp/go-build123/b001/_x001.o", "-c", "a.c"},
+		{"-ffile-prefix-map=/tmp/go-build123/b001=/tmp/go-build", "-E", "-"},
+	} {
+		c, ok := parseCompile(args)
+		if !ok {
+			t.Errorf("parseCompile(%q): not served", args)
+		} else if c.work != "/tmp/go-build123" {
+			t.Errorf("parseCompile(%q): work folder %q, want /tmp/go-build123", args, c.work)
+		}
+	}
 }
 
 func TestParseDeps(t *testing.T) {
@@ -94,6 +107,7 @@ func TestCompileCache(t *testing.T) {
 		t.Skip("no gcc")
 	}
 	bin, count := t.TempDir(), filepath.Join(t.TempDir(), "count")
+	t.Setenv("LC_ALL", "C") // as cgo runs the compiler
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	write := func(name, body string) {
@@ -186,6 +200,14 @@ int _cgo_0123456789ab_Cfunc_f(int x) { return x + K; }
 		if c1 != c2 || c.kept && strings.ReplaceAll(out1, works[0], works[1]) != out2 {
 			t.Errorf("%q: exit %d then %d, messages %q then %q", c.src, c1, c2, out1, out2)
 		}
+	}
+	// A failure in another locale, not cgo's, is not kept.
+	t.Setenv("LC_ALL", "")
+	before := runs()
+	cc(works[0], "g", "int g(void) { return also_not_declared; }\n")
+	cc(works[1], "h", "int g(void) { return also_not_declared; }\n")
+	if n := runs() - before; n != 2 {
+		t.Errorf("a failure outside the C locale: compiled %d times in two compiles, want 2", n)
 	}
 }
 
