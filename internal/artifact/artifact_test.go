@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -92,6 +93,30 @@ func TestCopyVerified(t *testing.T) {
 	}
 	if _, err := os.Stat(other); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a failed copy left %s behind", other)
+	}
+}
+
+// BenchmarkCopyVerified copies a build of the bench library's size (7 MB,
+// with uncompressed DWARF), whose symbols are in its first pages, as an ELF
+// library's are: the copy a running process makes on every reload.
+func BenchmarkCopyVerified(b *testing.B) {
+	dir := b.TempDir()
+	out := filepath.Join(dir, "lib.so")
+	data := append([]byte("\x7fELF hotpatch_v1_attach hotpatch_v1_call hotpatch_v1_control"), bytes.Repeat([]byte{0x90}, 7<<20)...)
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	s, err := StampFile(out, "b1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for i := 0; b.Loop(); i++ {
+		dst := CopyPath(out, os.Getpid(), i)
+		if err := CopyVerified(out, dst, s, "hotpatch_v1_attach", "hotpatch_v1_call", "hotpatch_v1_control"); err != nil {
+			b.Fatal(err)
+		}
+		os.Remove(dst)
 	}
 }
 

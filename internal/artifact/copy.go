@@ -105,6 +105,9 @@ func newSymbolScan(names []string) *symbolScan {
 }
 
 func (s *symbolScan) add(chunk []byte) {
+	if s.missing() == "" {
+		return // an ELF library names its symbols in its first pages
+	}
 	keep := 0
 	for _, n := range s.names {
 		keep = max(keep, len(n)-1)

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "c9d96fa1db82efa94e65dcf7"
+const source = "d3d9da247e6ad3406242962e"
