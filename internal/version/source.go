@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "d3d9da247e6ad3406242962e"
+const source = "abbfcefd452b730f3b4f0fc0"
