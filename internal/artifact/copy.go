@@ -24,8 +24,8 @@ const copyBufferSize = 64 << 10
 
 // yieldEvery is how many bytes the copy writes between pauses for other
 // threads (yield_linux.go): about half a millisecond of CPU. A pause after
-// every chunk made a reload with 8 busy host threads take twice as long, as
-// the copy waited behind them each time.
+// every chunk made a reload with 8 busy host threads slower, as the copy
+// waited behind them each time.
 const yieldEvery = 1 << 20
 
 // CopyVerified copies the build output src to dst, checking that the copy

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "abbfcefd452b730f3b4f0fc0"
+const source = "de53d910e72b5000d1c96225"
