@@ -75,7 +75,7 @@ func (c *compile) run(cc string, stdin io.Reader, stdout, stderr io.Writer) (int
 	}
 	named := src
 	if prefix != "" {
-		named = bytes.ReplaceAll(src, []byte(prefix), []byte("PREFIX"))
+		named = bytes.ReplaceAll(src, []byte(prefix), []byte(prefixMark))
 	}
 	key := c.key(cc, named)
 	manifest := cachePath("cc", key+".h")
@@ -88,9 +88,17 @@ func (c *compile) run(cc string, stdin io.Reader, stdout, stderr io.Writer) (int
 	return c.compileAndKeep(cc, src, prefix, manifest, stdout, stderr), true
 }
 
+// prefixMark stands for cgo's prefix in a source's key. It holds a NUL
+// byte, which no source that the cache serves holds (cgoPrefix): two sources
+// have the same key only if one is the other with the prefix renamed.
+const prefixMark = "\x00prefix\x00"
+
 // cgoPrefix returns the prefix of cgo's names in src, or "" if it has
-// none. It reports false if src has more than one.
+// none. It reports false if src has more than one, or a NUL byte.
 func cgoPrefix(src []byte) (string, bool) {
+	if bytes.IndexByte(src, 0) >= 0 {
+		return "", false
+	}
 	prefix := ""
 	for _, m := range cgoPrefixPattern.FindAllSubmatch(src, -1) {
 		if prefix != "" && string(m[1]) != prefix {
@@ -142,9 +150,6 @@ func (c *compile) replay(manifest, prefix string, stdout, stderr io.Writer) (int
 		if err := os.WriteFile(c.output, r.output, 0o644); err != nil {
 			return 0, false
 		}
-	}
-	if !r.hasOutput && c.output != "" {
-		os.Remove(c.output)
 	}
 	stdout.Write(r.stdout)
 	stderr.Write(r.stderr)

@@ -58,6 +58,23 @@ func TestParseCompile(t *testing.T) {
 	}
 }
 
+func TestCgoPrefix(t *testing.T) {
+	for _, c := range []struct {
+		src, prefix string
+		ok          bool
+	}{
+		{"void _cgo_0123456789ab_Cfunc_f(void *v) {}\nvoid _cgoexp_0123456789ab_g(void *v);\n", "0123456789ab", true},
+		{"int f(void) { return 0; }\n", "", true},
+		{"void _cgo_0123456789ab_Cfunc_f(void);\nvoid _cgo_ba9876543210_Cfunc_g(void);\n", "", false},
+		{"void _cgo_0123456789ab_Cfunc_f(void);\x00\n", "", false},
+	} {
+		prefix, ok := cgoPrefix([]byte(c.src))
+		if prefix != c.prefix || ok != c.ok {
+			t.Errorf("cgoPrefix(%q) = %q, %v; want %q, %v", c.src, prefix, ok, c.prefix, c.ok)
+		}
+	}
+}
+
 func TestParseDeps(t *testing.T) {
 	got, ok := parseDeps([]byte("/tmp/go-build1/b001/_x001.o: _cgo_export.c \\\n /usr/include/stdio.h /home/a\\ b/x.h \\\n /tmp/go-build1/b001/_cgo_export.h\n"))
 	want := []string{"_cgo_export.c", "/usr/include/stdio.h", "/home/a b/x.h", "/tmp/go-build1/b001/_cgo_export.h"}

@@ -65,7 +65,7 @@ func chooseLinker(ctx context.Context, a *Args, env []string) linkerChoice {
 	if strings.Contains(lookupEnv(env, "CGO_LDFLAGS"), "-fuse-ld") {
 		return linkerChoice{why: "CGO_LDFLAGS chooses the linker"}
 	}
-	cc := lookupEnvOr(env, "CC", "gcc")
+	cc := lookupEnvOr(env, "CC", defaultCC(targetOS(env)))
 	if strings.ContainsAny(strings.TrimSpace(cc), " \t") {
 		return linkerChoice{why: "CC is a command with arguments, such as a wrapper"}
 	}
