@@ -3,6 +3,7 @@ package rt
 /*
 #include <stdlib.h>
 void* hp_original_log_fn(void);
+void* hp_own_call_fn(void);
 char* hp_attach(void* fn, void* original_log, int level);
 char* hp_control(void* fn, char* request);
 */
@@ -80,7 +81,32 @@ func attach(originalLog unsafe.Pointer, level int) string {
 	return string(data)
 }
 
-// load copies the build output, loads the copy and attaches it.
+// ownCall returns this copy's hotpatch_v1_call.
+func ownCall() unsafe.Pointer { return C.hp_own_call_fn() }
+
+// place gives the build that stamp names a file of this process's own, in
+// .hotpatch/ beside the output: a link to the output's file if link allows
+// and the system can (artifact.LinkVerified), else a copy. Another copy of
+// the library that the host loaded itself, from another path, runs a patcher
+// of its own in this process: place skips the names it took.
+func (p *patcher) place(stamp artifact.Stamp, link bool) (path string, linked bool, err error) {
+	symbols := []string{attachSymbol, callSymbol, controlSymbol}
+	for {
+		p.seq++
+		path = artifact.CopyPath(p.out, os.Getpid(), p.seq)
+		if link {
+			linked, err = artifact.LinkVerified(p.out, path, stamp, symbols...)
+		} else {
+			err = artifact.CopyVerified(p.out, path, stamp, symbols...)
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return path, linked, err
+		}
+	}
+}
+
+// load gives the build output a file of this process's own (place), loads
+// it as a new copy and attaches it.
 func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err := roomForCopy(); err != nil {
 		return nil, err
@@ -88,20 +114,9 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err := p.checkToolchain(stamp); err != nil {
 		return nil, err
 	}
-	// Another copy of the library that the host loaded itself, from another
-	// path, runs a patcher of its own in this process: skip the names it
-	// took.
-	var path string
-	for {
-		p.seq++
-		path = artifact.CopyPath(p.out, os.Getpid(), p.seq)
-		err := artifact.CopyVerified(p.out, path, stamp, attachSymbol, callSymbol, controlSymbol)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, err
-		}
+	path, linked, err := p.place(stamp, true)
+	if err != nil {
+		return nil, err
 	}
 	// Some hosts put their own signal handlers back after loading a library.
 	if replaced := checkSignals(); len(replaced) > 0 {
@@ -110,6 +125,16 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	}
 	start := time.Now()
 	lib, err := dlopen(path)
+	if err == nil && linked && lib.reused(path) {
+		// Another patcher in the process, of the same library loaded from
+		// another path, linked the same build and loaded it first: this
+		// patcher's copy has to be a copy.
+		os.Remove(path)
+		if path, _, err = p.place(stamp, false); err != nil {
+			return nil, err
+		}
+		lib, err = dlopen(path)
+	}
 	if err != nil {
 		os.Remove(path)
 		return nil, err

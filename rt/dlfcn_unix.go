@@ -7,6 +7,23 @@ package rt
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
+#ifdef __linux__
+#include <link.h>
+#endif
+
+// hp_loaded_as reports whether the loader loaded the object h from path: 1
+// if so, 0 if it had loaded that file before, under another name, -1 if it
+// cannot tell.
+static int hp_loaded_as(void* h, const char* path) {
+#ifdef __linux__
+	struct link_map* lm = NULL;
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL || lm->l_name == NULL) return -1;
+	return strcmp(lm->l_name, path) == 0;
+#else
+	return -1;
+#endif
+}
 */
 import "C"
 
@@ -48,6 +65,21 @@ func dlopen(path string) (*library, error) {
 		return nil, fmt.Errorf("dlopen %s: %s", path, msg)
 	}
 	return &library{handle: h, Path: path}, nil
+}
+
+// reused reports whether dlopen handed back a library it had loaded before
+// from the same file, under another name than path: glibc and musl know a
+// loaded object by its device and inode, and a copy that is a link to a
+// build (artifact.LinkVerified) shares them with every other link to it. If
+// so, it gives back the reference that dlopen took.
+func (l *library) reused(path string) bool {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if C.hp_loaded_as(l.handle, cpath) != 0 {
+		return false
+	}
+	C.dlclose(l.handle)
+	return true
 }
 
 // symbol returns the address of the exported symbol name in this copy.

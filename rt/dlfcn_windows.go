@@ -38,6 +38,10 @@ type library struct {
 	Path string
 }
 
+// reused is false: copies on Windows are never links (artifact.LinkVerified),
+// and LoadLibrary of a new name loads a new library.
+func (l *library) reused(string) bool { return false }
+
 // tlsSlots is the number of TLS slots that a Go runtime may take. Go 1.26
 // keeps g in the TEB slot that TlsAlloc gives it, and from index 64 up falls
 // back to the TEB's ArbitraryUserPointer, which every such runtime shares:

@@ -96,10 +96,93 @@ func TestCopyVerified(t *testing.T) {
 	}
 }
 
+// TestLinkVerified: on Linux, a copy of a build whose stamp names its file
+// is a link to that file; anywhere else, or when the stamp names no file or
+// another one, it is a copy that checks the bytes.
+func TestLinkVerified(t *testing.T) {
+	dir := testenv.TempDir(t)
+	out := filepath.Join(dir, "lib.so")
+	testenv.WriteFile(t, out, "library hotpatch_v1_attach")
+	s, err := StampFile(out, "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canLink && s.File == (FileID{}) {
+		t.Fatal("the stamp does not identify the file")
+	}
+	linkedTo := func(dst string) bool {
+		a, err1 := os.Stat(out)
+		b, err2 := os.Stat(dst)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		return os.SameFile(a, b)
+	}
+	dst := CopyPath(out, os.Getpid(), 1)
+	linked, err := LinkVerified(out, dst, s, "hotpatch_v1_attach")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if linked != canLink || linkedTo(dst) != canLink {
+		t.Errorf("LinkVerified: linked %v, same file %v; want %v", linked, linkedTo(dst), canLink)
+	}
+	if _, err := LinkVerified(out, dst, s, "hotpatch_v1_attach"); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("linking over an existing copy: %v, want fs.ErrExist", err)
+	}
+	other := CopyPath(out, os.Getpid(), 2)
+	if _, err := LinkVerified(out, other, s, "hotpatch_v1_call"); err == nil {
+		t.Error("a file without the symbol was linked")
+	}
+	if _, err := os.Stat(other); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed link left %s behind", other)
+	}
+
+	// An older stamp, and one made where the file had another identity:
+	// copies.
+	for _, id := range []FileID{{}, {Dev: s.File.Dev, Ino: s.File.Ino + 1, ModTime: s.File.ModTime}} {
+		old := s
+		old.File = id
+		os.Remove(other)
+		linked, err := LinkVerified(out, other, old, "hotpatch_v1_attach")
+		if err != nil || linked || linkedTo(other) {
+			t.Errorf("stamp naming file %+v: linked %v, %v; want a copy", id, linked, err)
+		}
+	}
+
+	// A newer build replaced the output after the stamp: the copy finds
+	// that the bytes do not match.
+	os.Remove(other)
+	testenv.WriteFile(t, out+".new", "library hotpatch_v1_attach, build 2")
+	if err := os.Rename(out+".new", out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LinkVerified(out, other, s, "hotpatch_v1_attach"); !errors.Is(err, ErrMismatch) {
+		t.Errorf("an output replaced after its stamp: %v, want ErrMismatch", err)
+	}
+	if _, err := os.Stat(other); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed link left %s behind", other)
+	}
+}
+
 // BenchmarkCopyVerified copies a build of the bench library's size (7 MB,
 // with uncompressed DWARF), whose symbols are in its first pages, as an ELF
-// library's are: the copy a running process makes on every reload.
+// library's are: the copy a running process makes on every reload where it
+// cannot link (BenchmarkLinkVerified).
 func BenchmarkCopyVerified(b *testing.B) {
+	benchmarkPlace(b, func(out, dst string, s Stamp, symbols ...string) error {
+		return CopyVerified(out, dst, s, symbols...)
+	})
+}
+
+// BenchmarkLinkVerified is what a process on Linux does instead.
+func BenchmarkLinkVerified(b *testing.B) {
+	benchmarkPlace(b, func(out, dst string, s Stamp, symbols ...string) error {
+		_, err := LinkVerified(out, dst, s, symbols...)
+		return err
+	})
+}
+
+func benchmarkPlace(b *testing.B, place func(out, dst string, s Stamp, symbols ...string) error) {
 	dir := b.TempDir()
 	out := filepath.Join(dir, "lib.so")
 	data := append([]byte("\x7fELF hotpatch_v1_attach hotpatch_v1_call hotpatch_v1_control"), bytes.Repeat([]byte{0x90}, 7<<20)...)
@@ -110,10 +193,9 @@ func BenchmarkCopyVerified(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
 	for i := 0; b.Loop(); i++ {
 		dst := CopyPath(out, os.Getpid(), i)
-		if err := CopyVerified(out, dst, s, "hotpatch_v1_attach", "hotpatch_v1_call", "hotpatch_v1_control"); err != nil {
+		if err := place(out, dst, s, "hotpatch_v1_attach", "hotpatch_v1_call", "hotpatch_v1_control"); err != nil {
 			b.Fatal(err)
 		}
 		os.Remove(dst)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -91,10 +92,79 @@ func CopyVerified(src, dst string, want Stamp, symbols ...string) (err error) {
 		return fmt.Errorf("%s: %d bytes with CRC %08x, stamp %s says %d bytes with CRC %08x: %w",
 			src, size, sum, want.Build, want.Size, want.CRC32C, ErrMismatch)
 	}
-	if missing := scan.missing(); missing != "" {
-		return fmt.Errorf("%s has no symbol %s: it was not built by hotpatch build, or by an incompatible version", src, missing)
+	return scan.check(src)
+}
+
+// LinkVerified gives dst the bytes of the build output src, as CopyVerified
+// does, but as a hard link to src's file where it can: on Linux (canLink),
+// when the stamp identifies src's file (Stamp.File) and the file system links
+// it. A link copies nothing: copying a 7 MB build is 3 ms of CPU on the
+// reload path, beside the host's threads, and linking it is 16 µs
+// (BenchmarkCopyVerified, BenchmarkLinkVerified). A published build is never
+// written again, so the link is as safe to load as a copy. linked reports a
+// link: the loader hands back the copy it has if another patcher in the
+// process loaded the same file first, and the caller must check
+// (rt/attach.go). Otherwise, and when the file at src is not the one the
+// stamp names, it copies.
+func LinkVerified(src, dst string, want Stamp, symbols ...string) (linked bool, err error) {
+	if !canLink || want.File == (FileID{}) {
+		return false, CopyVerified(src, dst, want, symbols...)
 	}
-	return nil
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return false, err
+	}
+	if err := os.Link(src, dst); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, err
+		}
+		// Another file system, one without links, or a link the system
+		// forbids (fs.protected_hardlinks).
+		return false, CopyVerified(src, dst, want, symbols...)
+	}
+	same, err := checkLinked(dst, want, symbols)
+	if err != nil || !same {
+		os.Remove(dst)
+	}
+	if err != nil {
+		return false, err
+	}
+	if !same {
+		// A newer build replaced the output since the stamp, or the
+		// stamp was made where device numbers differ: the copy checks
+		// the bytes.
+		return false, CopyVerified(src, dst, want, symbols...)
+	}
+	return true, nil
+}
+
+// checkLinked reports whether the file at path is the one that want names,
+// and then checks that it holds every one of symbols.
+func checkLinked(path string, want Stamp, symbols []string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if fileID(info) != want.File || info.Size() != want.Size {
+		return false, nil
+	}
+	scan := newSymbolScan(symbols)
+	buf := make([]byte, copyBufferSize)
+	for scan.missing() != "" {
+		n, err := f.Read(buf)
+		scan.add(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false, fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	return true, scan.check(path)
 }
 
 // A symbolScan looks for names in a file read in chunks, including names that
@@ -130,6 +200,15 @@ func (s *symbolScan) add(chunk []byte) {
 	}
 	seam = append(s.tail, chunk[max(0, len(chunk)-keep):]...)
 	s.tail = append(s.tail[:0:0], seam[max(0, len(seam)-keep):]...)
+}
+
+// check returns an error naming the first symbol that the file at path
+// lacks.
+func (s *symbolScan) check(path string) error {
+	if missing := s.missing(); missing != "" {
+		return fmt.Errorf("%s has no symbol %s: it was not built by hotpatch build, or by an incompatible version", path, missing)
+	}
+	return nil
 }
 
 // missing returns the first name not found, or "".

@@ -32,6 +32,21 @@ type Stamp struct {
 	// Code is a digest of what the build runs, without line tables and
 	// debug information: a build with the same code is not published.
 	Code string `json:"code,omitempty"`
+	// File identifies the file that holds the build, on Unix: a process
+	// that finds that very file at the output links its copy to it rather
+	// than copying it (LinkVerified). Stamps without it, from older
+	// versions, are copied.
+	File FileID `json:"file,omitzero"`
+}
+
+// A FileID identifies a file and its last change: its device and inode
+// number, and its modification time in nanoseconds. A published build is
+// never written again (publish replaces it by a rename), so a file with the
+// same FileID holds the same bytes. The zero FileID identifies no file.
+type FileID struct {
+	Dev     uint64 `json:"dev"`
+	Ino     uint64 `json:"ino"`
+	ModTime int64  `json:"mtime"`
 }
 
 // StampPath returns the path of the stamp of the build output out.
@@ -42,7 +57,9 @@ func StampPath(out string) string { return out + ".hotpatch" }
 // tool that go build runs.
 var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
-// StampFile computes the stamp of the file at path for build.
+// StampFile computes the stamp of the file at path for build. A rename keeps
+// the file, so the stamp identifies the build output once path is renamed
+// there.
 func StampFile(path, build string) (Stamp, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -54,7 +71,11 @@ func StampFile(path, build string) (Stamp, error) {
 	if err != nil {
 		return Stamp{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return Stamp{Build: build, Size: n, CRC32C: h.Sum32()}, nil
+	info, err := f.Stat()
+	if err != nil {
+		return Stamp{}, err
+	}
+	return Stamp{Build: build, Size: n, CRC32C: h.Sum32(), File: fileID(info)}, nil
 }
 
 // WriteStamp publishes the stamp of the build output out. The stamp is

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -12,7 +13,9 @@ import (
 // may load one mod from two folders. Each copy runs a patcher of its own in
 // the process, and both follow every rebuild. It guards the bug where both
 // patchers took the same copy names and the second truncated a copy the first
-// had loaded: the process died of SIGBUS.
+// had loaded: the process died of SIGBUS. And each patcher loads a copy of
+// its own, though both link the same build: the loader hands the second the
+// copy the first loaded from that file, and the second then copies it.
 func TestTwoLibraries(t *testing.T) {
 	l := newLib(t)
 	l.mustBuild()
@@ -29,6 +32,31 @@ func TestTwoLibraries(t *testing.T) {
 		h.await("compute2 7", strconv.Itoa(want))
 	}
 	h.awaitCount(`msg="hotpatch: loaded new build"`, 6)
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(l.out), ".hotpatch", "libtest.hotpatch-*"))
+	out, err := os.Stat(l.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []os.FileInfo
+	links := 0
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, other := range seen {
+			if os.SameFile(fi, other) {
+				t.Errorf("two copies are one file: %s and %s", f, other.Name())
+			}
+		}
+		seen = append(seen, fi)
+		if os.SameFile(fi, out) {
+			links++
+		}
+	}
+	if len(files) != 6 || links != 1 {
+		t.Errorf("%d files in .hotpatch, %d of them the output's file; want 6, and 1 link to the last build", len(files), links)
+	}
 }
 
 // TestTwoLibrariesFaults loads two libraries into a Go host. Each runs a

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "de53d910e72b5000d1c96225"
+const source = "26a7f618302b4da689eed37a"
