@@ -23,7 +23,7 @@ type loaded struct {
 	path     string // the file it was loaded from; "" for the original
 	original bool
 	desc     *description
-	call     unsafe.Pointer // its hotpatch_v1_call; nil for the original
+	call     unsafe.Pointer // its hotpatch_v1_call
 	control  func(controlRequest) controlResponse
 	funcs    map[string]funcDesc // by ID
 	index    map[string]int32    // the function's index in the copy, by ID
@@ -86,6 +86,9 @@ func (p *patcher) plan(n *loaded, moves bool) (map[*loaded]map[string]*loaded, e
 				continue
 			}
 			r := c.runner(id)
+			if r == p.self && c != p.self {
+				r = p.self.runner(id) // forwarded by the original copy
+			}
 			t[id] = r
 			if moves && r != n && r.funcs[id].Stateful {
 				why := "changed its signature or the memory layout of a parameter or result"
@@ -98,7 +101,39 @@ func (p *patcher) plan(n *loaded, moves bool) (map[*loaded]map[string]*loaded, e
 		}
 		next[c] = t
 	}
+	// A copy other than the original calls a function that runs elsewhere
+	// through the original copy, where the original runs the same function
+	// in the same place: the original forwards the call. Such a copy's
+	// slots then stay as they are through later builds, and an apply need
+	// not call into its runtime again (apply). A retired copy's calls cross
+	// twice; its code runs only in goroutines that it started.
+	for c, t := range next {
+		if c == p.self {
+			continue
+		}
+		for id, r := range t {
+			own, ok := p.self.funcs[id]
+			if ok && r != c && r != p.self && next[p.self][id] == r && own.Fingerprint == c.funcs[id].Fingerprint {
+				t[id] = p.self
+			}
+		}
+	}
 	return next, nil
+}
+
+// pointed reports whether c's slots already point as t says.
+func (c *loaded) pointed(t map[string]*loaded) bool {
+	n := 0
+	for id, r := range t {
+		if r == c {
+			continue
+		}
+		if c.targets[id] != r {
+			return false
+		}
+		n++
+	}
+	return n == len(c.targets)
 }
 
 // apply applies n: it moves the kept state into n if n keeps any, points the
@@ -132,8 +167,11 @@ func (p *patcher) apply(n *loaded) error {
 	// bodies run from its pointing on. Then the copy that owned the state,
 	// where the calls that came while its gate was closed wait. The build
 	// has applied then, and says so. The other copies follow, in the order
-	// they loaded: each is a call into its runtime, a few milliseconds with
-	// busy host threads, and a process holds tens of copies after a day.
+	// they loaded, but only those whose slots change: n, whose gate opens,
+	// and those that ran a function that n now runs. Each is a call into its
+	// runtime, a few milliseconds with busy host threads, and a process holds
+	// tens of copies after a day; the others call through the original copy
+	// (plan).
 	p.point(p.self, next[p.self], n, moves)
 	if old != p.self {
 		p.point(old, next[old], n, moves)
@@ -144,7 +182,7 @@ func (p *patcher) apply(n *loaded) error {
 	p.owner = n
 	p.report(n)
 	for _, c := range p.loaded {
-		if c != p.self && c != old {
+		if c != p.self && c != old && (c == n || !c.pointed(next[c])) {
 			p.point(c, next[c], n, moves)
 		}
 	}

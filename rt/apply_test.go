@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/hotpatch-go/hotpatch/internal/artifact"
@@ -64,5 +65,77 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	}
 	if reported[0] || !reported[1] {
 		t.Errorf("reported before each copy was pointed: %v; want the report after the owner's", reported)
+	}
+}
+
+// TestApplyForwardsThroughOriginal: once a build has applied, the older
+// copies call its functions through the original copy, which forwards them,
+// so the next apply calls into no copy but the one that ran them and the new
+// one.
+func TestApplyForwardsThroughOriginal(t *testing.T) {
+	const id = "example.com/game.step"
+	slot := Register(id, "fp", false)
+	defer func(n int) { funcs = funcs[:n] }(len(funcs) - 1)
+	defer slot.target.Store(nil)
+
+	var pointed []string
+	p := &patcher{log: slog.New(slog.NewTextHandler(io.Discard, nil)), out: t.TempDir() + "/libgame.so"}
+	copyOf := func(build, fingerprint string) *loaded {
+		d := &description{Build: build, Funcs: []funcDesc{{ID: id, Fingerprint: fingerprint}}}
+		c := newLoaded(d, "", nil, nil)
+		c.stamp = artifact.Stamp{Build: build}
+		c.control = func(r controlRequest) controlResponse {
+			if r.Op == opPoint {
+				pointed = append(pointed, build)
+			}
+			return controlResponse{}
+		}
+		return c
+	}
+	p.self = copyOf("b0", "fp")
+	p.self.original = true
+	p.owner = p.self
+	p.loaded = []*loaded{p.self}
+	apply := func(n *loaded) {
+		t.Helper()
+		pointed = nil
+		p.loaded = append(p.loaded, n)
+		if err := p.apply(n); err != nil {
+			t.Fatal(err)
+		}
+		p.owner = n
+	}
+	for _, b := range []string{"b1", "b2", "b3"} {
+		apply(copyOf(b, "fp"))
+	}
+	// b3 applied: b1 and b2 call step through the original copy, whose
+	// slot points at b3.
+	for _, c := range p.loaded[1:3] {
+		if r := c.runner(id); r != p.self {
+			t.Errorf("build %s calls step in build %s, want the original copy", c.build, r.build)
+		}
+	}
+	if got := slot.Load(); got == nil || got.build != "b3" {
+		t.Fatalf("the original copy runs step in %v, want b3", got)
+	}
+	apply(copyOf("b4", "fp"))
+	if strings.Join(pointed, " ") != "b3 b4" {
+		t.Errorf("applying b4 pointed the copies %q, want b3 and b4 only", pointed)
+	}
+
+	// A build whose step has another signature: b4 keeps running the old
+	// one, which the original copy and the copies before b4 call, and b5
+	// runs its own.
+	apply(copyOf("b5", "fp2"))
+	if r := p.loaded[4].runner(id); r != p.loaded[4] {
+		t.Errorf("after b5, build b4 calls step in build %s, want its own", r.build)
+	}
+	for _, c := range p.loaded[1:4] {
+		if r := c.runner(id); r != p.self {
+			t.Errorf("after b5, build %s calls step in build %s, want the original copy", c.build, r.build)
+		}
+	}
+	if got := slot.Load(); got == nil || got.build != "b4" {
+		t.Errorf("after b5, the original copy runs step in %v, want b4", got)
 	}
 }

@@ -106,7 +106,7 @@ func outputPath(out string) string {
 // startPatcher runs once the original copy has initialised.
 func startPatcher() {
 	p := &patcher{out: output, current: build, log: logging.Logger(), tried: map[string]bool{}, waited: map[string]int{}, toldGo: map[string]bool{}, postponed: map[string]bool{}}
-	p.self = newLoaded(describe(), "", nil, control)
+	p.self = newLoaded(describe(), "", ownCall(), control)
 	p.self.original = true
 	p.loaded = []*loaded{p.self}
 	p.owner = p.self
