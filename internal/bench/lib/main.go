@@ -24,7 +24,6 @@ static int open_and_call(const char* path) {
 import "C"
 
 import (
-	"io"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -107,7 +106,7 @@ func HPVersion() C.int { return C.int(observe()) }
 //export HPFirstSeen
 func HPFirstSeen(v C.int) C.longlong { return C.longlong(firstSeen[int(v)%len(firstSeen)].Load()) }
 
-// HPLoadInside copies src to dst, loads dst and calls it, from Go code of
+// HPLoadInside links dst to src, loads dst and calls it, from Go code of
 // this library: the reload baseline, taken inside this runtime, which the
 // patcher shares, rather than in the harness's. It returns the time taken in
 // nanoseconds, or -1.
@@ -115,17 +114,7 @@ func HPFirstSeen(v C.int) C.longlong { return C.longlong(firstSeen[int(v)%len(fi
 //export HPLoadInside
 func HPLoadInside(src, dst *C.char) C.longlong {
 	start := time.Now()
-	in, err := os.Open(C.GoString(src))
-	if err != nil {
-		return -1
-	}
-	defer in.Close()
-	out, err := os.OpenFile(C.GoString(dst), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return -1
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err != nil || cerr != nil {
+	if err := os.Link(C.GoString(src), C.GoString(dst)); err != nil {
 		return -1
 	}
 	if C.open_and_call(dst) < 0 {
