@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -32,6 +33,10 @@ type loaded struct {
 	targets map[string]*loaded
 	tries   int            // applies postponed
 	stamp   artifact.Stamp // the build's stamp, for its report
+	// stale says that a rollback pointed a slot of this copy at its own
+	// body (call.go), which targets does not say: the next apply points
+	// every slot of the copy again.
+	stale atomic.Bool
 }
 
 func newLoaded(d *description, path string, call unsafe.Pointer, control func(controlRequest) controlResponse) *loaded {
@@ -164,16 +169,20 @@ func (p *patcher) apply(n *loaded) error {
 		}
 	}
 	// The original copy first: the host's calls enter it, so the new
-	// bodies run from its pointing on. Then the copy that owned the state,
-	// where the calls that came while its gate was closed wait. The build
-	// has applied then, and says so. The other copies follow, in the order
-	// they loaded, but only those whose slots change: n, whose gate opens,
-	// and those that ran a function that n now runs. Each is a call into its
-	// runtime, a few milliseconds with busy host threads, and a process holds
-	// tens of copies after a day; the others call through the original copy
-	// (plan).
+	// bodies run from its pointing on. Then n, whose gate, if it keeps
+	// state, holds the host's calls that now enter it through the entry
+	// points; then the copy that owned the state, where the calls that came
+	// while its gate was closed wait. The build has applied then, and says
+	// so. The other copies follow, in the order they loaded, but only those
+	// whose slots change: those that ran a function that n now runs. Each is
+	// a call into its runtime, a few milliseconds with busy host threads,
+	// and a process holds tens of copies after a day; the others call
+	// through the original copy (plan).
 	p.point(p.self, next[p.self], n, moves)
-	if old != p.self {
+	if n != p.self {
+		p.point(n, next[n], n, moves)
+	}
+	if old != p.self && old != n {
 		p.point(old, next[old], n, moves)
 	}
 	if old != n {
@@ -182,7 +191,7 @@ func (p *patcher) apply(n *loaded) error {
 	p.owner = n
 	p.report(n)
 	for _, c := range p.loaded {
-		if c != p.self && c != old && (c == n || !c.pointed(next[c])) {
+		if c != p.self && c != old && c != n && (c.stale.Swap(false) || !c.pointed(next[c])) {
 			p.point(c, next[c], n, moves)
 		}
 	}

@@ -12,9 +12,10 @@ import (
 
 // TestApplyPointsOriginalFirst: the host's calls enter the original copy, so
 // an apply points its slot at the new build before it calls into any other
-// copy's runtime, each of which costs a call into it. The copy that owned
-// the state, where calls wait while its gate is closed, comes next; the
-// build reports that it applied before the others are pointed.
+// copy's runtime, each of which costs a call into it. The new copy, where the
+// host's calls through entry points go from then on, and the copy that owned
+// the state, where calls wait while its gate is closed, come next; the build
+// reports that it applied before the others are pointed.
 func TestApplyPointsOriginalFirst(t *testing.T) {
 	slot := Register("example.com/game.step", "fp", false)
 	defer func(n int) { funcs = funcs[:n] }(len(funcs) - 1)
@@ -33,20 +34,23 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 	var pointedFirst []bool // for each other copy's opPoint: had the original been pointed?
 	var pointed []string    // the builds of the other copies, in the order they were pointed
 	var reported []bool     // for each: had the build reported?
-	for i := range 8 {
-		c := newLoaded(d("b"+string(rune('1'+i))), "", nil, nil)
-		c.control = func(r controlRequest) controlResponse {
+	record := func(build string) func(controlRequest) controlResponse {
+		return func(r controlRequest) controlResponse {
 			if r.Op == opPoint {
 				pointedFirst = append(pointedFirst, slot.target.Load() != nil && slot.target.Load().build == "b9")
-				pointed = append(pointed, c.build)
+				pointed = append(pointed, build)
 				r, err := artifact.ReadReport(p.out, os.Getpid())
 				reported = append(reported, err == nil && r.Build == "b9")
 			}
 			return controlResponse{}
 		}
+	}
+	for i := range 8 {
+		c := newLoaded(d("b"+string(rune('1'+i))), "", nil, nil)
+		c.control = record(c.build)
 		p.loaded = append(p.loaded, c)
 	}
-	n.control = p.loaded[1].control
+	n.control = record(n.build)
 	p.loaded = append(p.loaded, n)
 	p.owner = p.loaded[5]
 	if err := p.apply(n); err != nil {
@@ -60,10 +64,10 @@ func TestApplyPointsOriginalFirst(t *testing.T) {
 			t.Errorf("copy %d was pointed before the original", i)
 		}
 	}
-	if pointed[0] != p.loaded[5].build {
-		t.Errorf("the copies were pointed in the order %q; the one that owned the state, %s, should come first", pointed, p.loaded[5].build)
+	if pointed[0] != n.build || pointed[1] != p.loaded[5].build {
+		t.Errorf("the copies were pointed in the order %q; the new one, %s, and the one that owned the state, %s, should come first", pointed, n.build, p.loaded[5].build)
 	}
-	if reported[0] || !reported[1] {
+	if reported[1] || !reported[2] {
 		t.Errorf("reported before each copy was pointed: %v; want the report after the owner's", reported)
 	}
 }
@@ -119,23 +123,30 @@ func TestApplyForwardsThroughOriginal(t *testing.T) {
 		t.Fatalf("the original copy runs step in %v, want b3", got)
 	}
 	apply(copyOf("b4", "fp"))
-	if strings.Join(pointed, " ") != "b3 b4" {
-		t.Errorf("applying b4 pointed the copies %q, want b3 and b4 only", pointed)
+	if strings.Join(pointed, " ") != "b4 b3" {
+		t.Errorf("applying b4 pointed the copies %q, want b4 and b3 only", pointed)
+	}
+	// A rollback pointed b2's slot at its own body (call.go): the next
+	// apply points b2 again.
+	p.loaded[2].stale.Store(true)
+	apply(copyOf("b4a", "fp"))
+	if strings.Join(pointed, " ") != "b4a b4 b2" {
+		t.Errorf("applying b4a after a rollback to b2 pointed the copies %q, want b4a, b4 and b2", pointed)
 	}
 
-	// A build whose step has another signature: b4 keeps running the old
-	// one, which the original copy and the copies before b4 call, and b5
+	// A build whose step has another signature: b4a keeps running the old
+	// one, which the original copy and the copies before b4a call, and b5
 	// runs its own.
 	apply(copyOf("b5", "fp2"))
-	if r := p.loaded[4].runner(id); r != p.loaded[4] {
-		t.Errorf("after b5, build b4 calls step in build %s, want its own", r.build)
+	if r := p.loaded[5].runner(id); r != p.loaded[5] {
+		t.Errorf("after b5, build b4a calls step in build %s, want its own", r.build)
 	}
-	for _, c := range p.loaded[1:4] {
+	for _, c := range p.loaded[1:5] {
 		if r := c.runner(id); r != p.self {
 			t.Errorf("after b5, build %s calls step in build %s, want the original copy", c.build, r.build)
 		}
 	}
-	if got := slot.Load(); got == nil || got.build != "b4" {
-		t.Errorf("after b5, the original copy runs step in %v, want b4", got)
+	if got := slot.Load(); got == nil || got.build != "b4a" {
+		t.Errorf("after b5, the original copy runs step in %v, want b4a", got)
 	}
 }

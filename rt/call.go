@@ -102,6 +102,7 @@ func (t *Target) rollBack(p panicInfo) {
 		// Every copy's slots point at the newest build: the copy that
 		// rolls back runs its own body of the function again.
 		t.prev.in.control(controlRequest{Op: opPoint, Slots: []pointSlot{{ID: t.id}}})
+		t.prev.in.stale.Store(true)
 	}
 	previous := build // the original copy's own body
 	if t.prev != nil {

@@ -26,8 +26,8 @@ import "unsafe"
 // with buffers that the caller keeps between calls.
 const protocol = 4
 
-// The symbols that load finds in a copy, and that CopyVerified looks for in
-// its bytes before it is loaded.
+// The symbols that load finds in a copy, and that artifact.LinkVerified and
+// CopyVerified look for in its bytes before it is loaded.
 const (
 	attachSymbol  = "hotpatch_v1_attach"
 	callSymbol    = "hotpatch_v1_call"

@@ -65,14 +65,19 @@ func TestStamp(t *testing.T) {
 	}
 }
 
-func TestCopyVerified(t *testing.T) {
-	dir := testenv.TempDir(t)
-	out := filepath.Join(dir, "lib.so")
+// stampedOutput writes a build output and returns it with its stamp.
+func stampedOutput(t *testing.T) (string, Stamp) {
+	out := filepath.Join(testenv.TempDir(t), "lib.so")
 	testenv.WriteFile(t, out, "library hotpatch_v1_attach")
 	s, err := StampFile(out, "b1")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out, s
+}
+
+func TestCopyVerified(t *testing.T) {
+	out, s := stampedOutput(t)
 	dst := CopyPath(out, os.Getpid(), 1)
 	if err := CopyVerified(out, dst, s, "hotpatch_v1_attach"); err != nil {
 		t.Fatal(err)
@@ -100,13 +105,7 @@ func TestCopyVerified(t *testing.T) {
 // is a link to that file; anywhere else, or when the stamp names no file or
 // another one, it is a copy that checks the bytes.
 func TestLinkVerified(t *testing.T) {
-	dir := testenv.TempDir(t)
-	out := filepath.Join(dir, "lib.so")
-	testenv.WriteFile(t, out, "library hotpatch_v1_attach")
-	s, err := StampFile(out, "b1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, s := stampedOutput(t)
 	if canLink && s.File == (FileID{}) {
 		t.Fatal("the stamp does not identify the file")
 	}

@@ -6,6 +6,7 @@
 // and none can be unloaded (ARCHITECTURE.md, "Measured facts"). Loading a file
 // that is being written, or overwriting a file that is loaded, crashes the
 // process, so builds are published with a stamp (stamp.go), replaced by
-// renames (replace.go), and loaded from a private copy, checked as it is made
-// (copy.go, naming.go).
+// renames (replace.go), and loaded from a file of the process's own: on Linux
+// a hard link to the build's file, which the stamp identifies, elsewhere a
+// copy, checked as it is made (copy.go, link_<os>.go, naming.go).
 package artifact

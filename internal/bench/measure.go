@@ -315,15 +315,29 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 		}
 		var ours, base, inside, rss, threads []float64
 		for _, b := range builds {
-			d, err := lib.loadInside(b.lib, baselinePath(m, 100_000+b.version))
+			// Each baseline links a file of its own: the loader knows a
+			// file by its inode, and hands back what it loaded for any
+			// other link to it, as it would to the patcher.
+			src := func(n int) (string, error) {
+				p := filepath.Join(m.dir, "baseline", fmt.Sprintf("build-%d.so", n))
+				return p, copyFile(b.lib, p)
+			}
+			own, err := src(100_000 + b.version)
+			if err != nil {
+				return err
+			}
+			d, err := lib.loadInside(own, baselinePath(m, 100_000+b.version))
 			if err != nil {
 				return err
 			}
 			inside = append(inside, float64(d.Microseconds()))
 
+			if own, err = src(b.version); err != nil {
+				return err
+			}
 			start := time.Now()
 			copyPath := baselinePath(m, b.version)
-			if err := os.Link(b.lib, copyPath); err != nil {
+			if err := os.Link(own, copyPath); err != nil {
 				return err
 			}
 			l, err := open(copyPath)

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "26a7f618302b4da689eed37a"
+const source = "34da8d63304046a1dc309a26"
