@@ -99,8 +99,8 @@ func CopyVerified(src, dst string, want Stamp, symbols ...string) (err error) {
 // does, but as a hard link to src's file where it can: on Linux (canLink),
 // when the stamp identifies src's file (Stamp.File) and the file system links
 // it. A link copies nothing: copying a 7 MB build is 3 ms of CPU on the
-// reload path, beside the host's threads, and linking it is 16 µs
-// (BenchmarkCopyVerified, BenchmarkLinkVerified). A published build is never
+// reload path, beside the host's threads, and linking it tens of
+// microseconds (BenchmarkCopyVerified, BenchmarkLinkVerified). A published build is never
 // written again, so the link is as safe to load as a copy. linked reports a
 // link: the loader hands back the copy it has if another patcher in the
 // process loaded the same file first, and the caller must check

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "34da8d63304046a1dc309a26"
+const source = "1e52dcf55c73bc27be9af8f9"
