@@ -71,7 +71,7 @@ func testCHost(t *testing.T, p *platform) {
 		h.expect("shape 1", "3")
 		h.expect("sum 1 2 3", "12")
 		h.expect("divmod 17 5", "3002")
-		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=13 kept=0")
+		h.awaitLog(`msg="hotpatch: loaded new build"`, "patched=14 kept=0")
 		// Records of the new copy reach the logger of the original copy.
 		if !regexp.MustCompile(`level=DEBUG msg="hotpatch: copy attached".*logger=root`).MatchString(h.stderr.String()) {
 			t.Errorf("the new copy's record did not reach the original copy's logger:\n%s", h.stderr)
@@ -114,7 +114,7 @@ func testCHost(t *testing.T, p *platform) {
 		h.await("compute 7", "7003")
 		// shape keeps the body of version 2; everything else is patched.
 		h.expect("shape 1", "3")
-		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=12 kept=1")
+		h.awaitLog(`func=example.com/testlib.shape`, "changed its signature", "patched=13 kept=1")
 	})
 
 	t.Run("broken build", func(t *testing.T) {
@@ -132,6 +132,22 @@ func testCHost(t *testing.T, p *platform) {
 		l.edit("return x*1000 + version +", "return x*1000 + version")
 		l.mustBuild()
 		h.await("compute 7", "7004")
+	})
+
+	t.Run("older copies call through the original", func(t *testing.T) {
+		h.t = t
+		// A goroutine that build 4's startTicker started keeps calling
+		// compute in build 4's copy. Once build 5 applies, build 4's calls
+		// go through the original copy, which forwards them to the
+		// newest build; build 6's apply does not touch build 4's copy.
+		h.expect("ticker", "1")
+		h.await("tick", "7004")
+		for v := 5; v <= 6; v++ {
+			l.setVersion(v-1, v)
+			l.mustBuild()
+			h.await("compute 7", strconv.Itoa(7000+v))
+			h.await("tick", strconv.Itoa(7000+v))
+		}
 	})
 }
 

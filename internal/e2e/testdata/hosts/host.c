@@ -33,6 +33,8 @@ static int (*NilDeref)(void);
 static int (*NilDerefMarked)(void);
 static int (*BrokenPipe)(void);
 static long long (*Risky)(long long);
+static int (*StartTicker)(void);
+static long long (*Tick)(void);
 static char *(*Plain)(const char *);
 
 // inCopy calls the exported function name of the library at path, which
@@ -174,6 +176,8 @@ int main(int argc, char **argv) {
 	NilDerefMarked = sym(lib, "NilDerefMarked");
 	BrokenPipe = sym(lib, "BrokenPipe");
 	Risky = sym(lib, "Risky");
+	StartTicker = sym(lib, "StartTicker");
+	Tick = sym(lib, "Tick");
 
 	thread_t threads[THREADS];
 	char line[1024], word[64], arg[900];
@@ -217,6 +221,8 @@ int main(int argc, char **argv) {
 			printf("%d\n", DivMod(a, b));
 		} else if (!strcmp(word, "spingc")) printf("%lld\n", SpinGC());
 		else if (!strcmp(word, "risky")) printf("%lld\n", Risky(atoll(arg)));
+		else if (!strcmp(word, "ticker")) printf("%d\n", StartTicker());
+		else if (!strcmp(word, "tick")) printf("%lld\n", Tick());
 		else if (!strcmp(word, "nilderef")) printf("%d\n", NilDeref());
 		else if (!strcmp(word, "nilderef-marked")) printf("%d\n", NilDerefMarked());
 		else if (!strcmp(word, "nilderef-copy")) printf("%d\n", inCopy(arg, "NilDeref"));

@@ -231,6 +231,31 @@ func SpinGC() C.longlong {
 	return C.longlong(time.Since(start).Microseconds())
 }
 
+// tick is what the ticker's goroutine last got from compute.
+var tick int64
+
+// startTicker starts, in the copy that runs it, a goroutine that calls
+// compute every millisecond and stores what it gets in *dst, which the
+// original copy keeps. Once a newer build has applied, that goroutine's calls
+// go through the original copy to the newest build.
+//
+//hotpatch:func
+func startTicker(dst *int64) int32 {
+	go func() {
+		for {
+			atomic.StoreInt64(dst, compute(7))
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return 1
+}
+
+//export StartTicker
+func StartTicker() C.int { return C.int(startTicker(&tick)) }
+
+//export Tick
+func Tick() C.longlong { return C.longlong(atomic.LoadInt64(&tick)) }
+
 // risky is rebuilt with a body that panics, with hotpatch build -rollback.
 //
 //hotpatch:func
