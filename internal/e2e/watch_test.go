@@ -38,7 +38,7 @@ func testWatch(t *testing.T, p *platform) {
 	// save.)
 	l.edit("const version = 1\n", "const version = 2\n")
 	w.awaitCount(`hotpatch: built libtest`, 2)
-	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 13 patched, copy \d+ of about \d+`, 1)
+	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 14 patched, copy \d+ of about \d+`, 1)
 	h.expect("compute 7", "7002")
 
 	// A signature change: the report names the function kept on its old
@@ -46,7 +46,7 @@ func testWatch(t *testing.T, p *platform) {
 	l.edit("const version = 2\n", "const version = 3\n",
 		"func shape(a int32) int32 { return a + version }", "func shape(a int64) int32 { return int32(a) + version }",
 		"shape(int32(a))", "shape(int64(a))")
-	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 12 patched, 1 kept on their old body`, 1)
+	w.awaitCount(`  pid `+pid+` \(host(\.exe)?\): applied in \d\S*: 13 patched, 1 kept on their old body`, 1)
 	w.awaitCount(`    kept example\.com/testlib\.shape: its signature .* changed: restart the process`, 1)
 	h.expect("compute 7", "7003")
 	h.expect("shape 1", "3")
@@ -117,7 +117,7 @@ func testWatch(t *testing.T, p *platform) {
 		} `json:"processes"`
 	}
 	if err := json.Unmarshal([]byte(l.hotpatchCmd("build", "-json", "-wait", "30s", "-o", l.out, ".")), &ev); err != nil ||
-		len(ev.Processes) != 1 || ev.Processes[0].Report.Result != "applied" || ev.Processes[0].Report.Patched != 12 {
+		len(ev.Processes) != 1 || ev.Processes[0].Report.Result != "applied" || ev.Processes[0].Report.Patched != 13 {
 		t.Errorf("hotpatch build -json: %+v, %v", ev, err)
 	}
 	h.expect("compute 7", "7005")
