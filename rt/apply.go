@@ -179,11 +179,14 @@ func (p *patcher) apply(n *loaded) error {
 	// and a process holds tens of copies after a day; the others call
 	// through the original copy (plan).
 	p.point(p.self, next[p.self], n, moves)
+	pointed := 0
 	if n != p.self {
 		p.point(n, next[n], n, moves)
+		pointed++
 	}
 	if old != p.self && old != n {
 		p.point(old, next[old], n, moves)
+		pointed++
 	}
 	if old != n {
 		old.control(controlRequest{Op: opRetire, Moved: moves})
@@ -193,8 +196,10 @@ func (p *patcher) apply(n *loaded) error {
 	for _, c := range p.loaded {
 		if c != p.self && c != old && c != n && (c.stale.Swap(false) || !c.pointed(next[c])) {
 			p.point(c, next[c], n, moves)
+			pointed++
 		}
 	}
+	p.log.Debug("hotpatch: pointed the copies whose slots changed", "build", n.build, "pointed", pointed, "copies", len(p.loaded)-1)
 	return nil
 }
 

@@ -107,7 +107,6 @@ func TestApplyForwardsThroughOriginal(t *testing.T) {
 		if err := p.apply(n); err != nil {
 			t.Fatal(err)
 		}
-		p.owner = n
 	}
 	for _, b := range []string{"b1", "b2", "b3"} {
 		apply(copyOf(b, "fp"))

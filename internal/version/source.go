@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "1e52dcf55c73bc27be9af8f9"
+const source = "a01bab9df0913c6eecbf49c5"
