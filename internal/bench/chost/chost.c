@@ -6,6 +6,7 @@
 //	spin-start K [P]    start K threads that call MarkedAdd and keep their longest call;
 //	                    with P, each makes bursts of 1000 calls, P microseconds apart
 //	spin-max            print the longest call since the last spin-max, in ns, and reset it
+//	spin-slow           print how many calls took over 1 ms since the last spin-slow, and reset it
 //	spin-stop           stop the threads
 //	version             print HPVersion()
 #include <dlfcn.h>
@@ -34,6 +35,7 @@ static void *sym(const char *name) {
 
 static atomic_int stop;
 static atomic_llong longest;
+static atomic_llong slow;
 static pthread_t threads[64];
 static int nthreads;
 static add_fn spin_fn;
@@ -46,6 +48,7 @@ static void *spin(void *arg) {
 		long long t0 = now_ns();
 		spin_fn(i++, 1);
 		long long d = now_ns() - t0;
+		if (d > 1000000) atomic_fetch_add_explicit(&slow, 1, memory_order_relaxed);
 		long long m = atomic_load_explicit(&longest, memory_order_relaxed);
 		while (d > m && !atomic_compare_exchange_weak(&longest, &m, d)) {}
 		if (pace_us > 0 && i % 1000 == 0) {
@@ -82,6 +85,8 @@ int main(int argc, char **argv) {
 			printf("started\n");
 		} else if (!strcmp(word, "spin-max")) {
 			printf("%lld\n", atomic_exchange(&longest, 0));
+		} else if (!strcmp(word, "spin-slow")) {
+			printf("%lld\n", atomic_exchange(&slow, 0));
 		} else if (!strcmp(word, "spin-stop")) {
 			atomic_store(&stop, 1);
 			for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
