@@ -177,6 +177,7 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if desc.Build != stamp.Build {
 		return nil, fmt.Errorf("%s is build %s, but its stamp names build %s", path, desc.Build, stamp.Build)
 	}
+	p.giveProcs(controlFn, desc.Build)
 	p.log.Debug("hotpatch: loaded copy", "build", desc.Build, "path", path, "took", time.Since(start))
 	return newLoaded(&desc, lib.Path, callFn, func(req controlRequest) controlResponse {
 		return controlCopy(controlFn, req)

@@ -39,6 +39,7 @@ const (
 	opPoint   = "point"   // point the slots at their targets, and open the gate
 	opRestore = "restore" // open the gate with the slots as they were
 	opRetire  = "retire"  // a newer copy owns the state now
+	opProcs   = "procs"   // have at least Procs processors (procs.go)
 )
 
 type controlRequest struct {
@@ -51,6 +52,7 @@ type controlRequest struct {
 	// a newer copy, or never was its: no body that reads it runs there
 	// again.
 	Moved bool `json:"moved,omitempty"`
+	Procs int  `json:"procs,omitempty"`
 }
 
 // A pointSlot is where one function of a copy runs from now on.
@@ -66,6 +68,7 @@ type controlResponse struct {
 	Running []string `json:"running,omitempty"` // drain: the marked functions still running
 	Data    uintptr  `json:"data,omitempty"`    // save: C memory that the caller frees
 	Len     int      `json:"len,omitempty"`
+	Procs   int      `json:"procs,omitempty"` // procs: the processors the copy has now
 }
 
 // control does what req asks, in this copy.
@@ -113,6 +116,8 @@ func control(req controlRequest) controlResponse {
 		theGate.open(targets)
 	case opRestore:
 		theGate.open(nil)
+	case opProcs:
+		return controlResponse{Procs: raiseProcs(req.Procs)}
 	case opRetire:
 		lifecycle.Retire()
 		go release(req.Moved)

@@ -64,6 +64,14 @@ func testKeptState(t *testing.T, p *platform, start func(*lib) *host) {
 	h.expect("step", "13")
 	expectWorld(2, "tick=13 entities=a:10,b:10 byname=a:0,b:1 boss=a:100 counter=")
 	h.expect("retired", "1") // the original copy owns the state no more
+	// The new copy has a processor for each host thread that has called a
+	// marked export: the host's main thread and its 8 incrementing threads.
+	procs := regexp.MustCompile(`msg="hotpatch: the new copy has a processor for each host thread that calls in".* threads=(\d+) procs=(\d+)`).FindStringSubmatch(h.stderr.String())
+	if procs == nil || procs[1] != "9" {
+		t.Errorf("the patcher counted %v host threads, want 9:\n%s", procs, h.stderr)
+	} else if n, _ := strconv.Atoi(procs[2]); n < 9 {
+		t.Errorf("the new copy has %d processors, want at least one for each of the 9 host threads", n)
+	}
 
 	// Version 3: a field added, fields reordered.
 	l.setVersion(2, 3)

@@ -23,6 +23,17 @@ import (
 // header that go build writes back, so that hosts compile against the names
 // they always had. The entry point jumps without touching the arguments, so
 // it serves every signature.
+//
+// Before it jumps, the entry point notes the calling thread in a table that
+// the runtime keeps (rt/threads.c): it hashes the thread pointer, which the
+// x86-64 ABIs keep at %fs:0 (Linux) and %gs:0x30 (Windows, the TEB), and
+// compares it with its slot in the table. A thread that is not in its slot
+// calls the runtime's _hotpatch_thread_seen, which probes further and takes
+// an empty slot. The patcher gives a new copy a processor for each thread it
+// counts there (rt/procs.go).
+
+// threadTableBits is log2 of the length of rt's _hotpatch_threads.
+const threadTableBits = 9
 
 // exportPrefix starts the name under which cgo exports a marked function
 // that has an entry point of its own.
@@ -81,7 +92,16 @@ func stubPreamble(goos string, names []string) string {
 			fmt.Fprintf(&b, "\t\".globl %s\\n\"\n\t\".type %s, @function\\n\"\n", n, n)
 		}
 		fmt.Fprintf(&b, "\t\"%s:\\n\"\n", n)
-		fmt.Fprintf(&b, "\t\"\\tmovq %s(%%rip), %%rax\\n\"\n", slot)
+		if goos == "windows" {
+			b.WriteString("\t\"\\tmovq %gs:0x30, %r11\\n\"\n")
+		} else {
+			b.WriteString("\t\"\\tmovq %fs:0, %r11\\n\"\n")
+		}
+		// 0x9E3779B1, Knuth's multiplier, as the signed immediate imulq takes.
+		fmt.Fprintf(&b, "\t\"\\timulq $-1640531535, %%r11, %%r10\\n\"\n\t\"\\tshrq $%d, %%r10\\n\"\n", 64-threadTableBits)
+		b.WriteString("\t\"\\tleaq _hotpatch_threads(%rip), %rax\\n\"\n")
+		b.WriteString("\t\"\\tcmpq %r11, (%rax,%r10,8)\\n\"\n\t\"\\tje 2f\\n\"\n\t\"\\tcall _hotpatch_thread_seen\\n\"\n")
+		fmt.Fprintf(&b, "\t\"2:\\tmovq %s(%%rip), %%rax\\n\"\n", slot)
 		b.WriteString("\t\"\\ttestq %rax, %rax\\n\"\n\t\"\\tjz 1f\\n\"\n\t\"\\tjmp *%rax\\n\"\n")
 		if goos == "windows" {
 			fmt.Fprintf(&b, "\t\"1:\\tjmp %s\\n\"\n", exported)

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "a01bab9df0913c6eecbf49c5"
+const source = "d691c2b422e868ed1f597579"

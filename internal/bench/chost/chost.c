@@ -5,6 +5,9 @@
 //	bench NAME N        time N calls of the export NAME(i, 1); print ns a call
 //	spin-start K [P]    start K threads that call MarkedAdd and keep their longest call;
 //	                    with P, each makes bursts of 1000 calls, P microseconds apart
+//	spin-fn NAME        make the threads call the export NAME from now on
+//	spin-c NS           make the threads call a C function of this host that takes NS ns:
+//	                    the floor that the OS scheduler sets, with no Go in the call
 //	spin-max            print the longest call since the last spin-max, in ns, and reset it
 //	spin-slow           print how many calls took over 1 ms since the last spin-slow, and reset it
 //	spin-stop           stop the threads
@@ -38,15 +41,23 @@ static atomic_llong longest;
 static atomic_llong slow;
 static pthread_t threads[64];
 static int nthreads;
-static add_fn spin_fn;
+static _Atomic(add_fn) spin_fn;
 static int pace_us;
+static atomic_llong c_ns;
+
+// c_add is the C function of spin-c: as long as a call into Go, and no Go.
+static long long c_add(long long a, long long b) {
+	long long t0 = now_ns(), ns = atomic_load_explicit(&c_ns, memory_order_relaxed);
+	while (now_ns() - t0 < ns) {}
+	return a + b;
+}
 
 static void *spin(void *arg) {
 	(void)arg;
 	long long i = 0;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		long long t0 = now_ns();
-		spin_fn(i++, 1);
+		atomic_load_explicit(&spin_fn, memory_order_relaxed)(i++, 1);
 		long long d = now_ns() - t0;
 		if (d > 1000000) atomic_fetch_add_explicit(&slow, 1, memory_order_relaxed);
 		long long m = atomic_load_explicit(&longest, memory_order_relaxed);
@@ -79,10 +90,17 @@ int main(int argc, char **argv) {
 		} else if (!strcmp(word, "spin-start") && sscanf(line, "%*s %d", &nthreads) == 1) {
 			pace_us = 0;
 			sscanf(line, "%*s %*d %d", &pace_us);
-			spin_fn = (add_fn)sym("MarkedAdd");
+			atomic_store(&spin_fn, (add_fn)sym("MarkedAdd"));
 			atomic_store(&stop, 0);
 			for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, spin, NULL);
 			printf("started\n");
+		} else if (!strcmp(word, "spin-fn") && sscanf(line, "%*s %127s", arg) == 1) {
+			atomic_store(&spin_fn, (add_fn)sym(arg));
+			printf("ok\n");
+		} else if (!strcmp(word, "spin-c") && sscanf(line, "%*s %lld", &n) == 1) {
+			atomic_store(&c_ns, n);
+			atomic_store(&spin_fn, c_add);
+			printf("ok\n");
 		} else if (!strcmp(word, "spin-max")) {
 			printf("%lld\n", atomic_exchange(&longest, 0));
 		} else if (!strcmp(word, "spin-slow")) {

@@ -266,6 +266,20 @@ func PlainAdd(a, b C.longlong) C.longlong { return a + b }
 //export MarkedAdd
 func MarkedAdd(a, b C.longlong) C.longlong { return a + b + C.longlong(version-version) }
 
+// allocKept holds what AllocAdd allocated, 4,096 calls' worth: a live heap
+// for the garbage collector to mark.
+var allocKept [4096]atomic.Pointer[[64]byte]
+
+// AllocAdd is MarkedAdd that allocates 64 bytes a call and keeps them for a
+// while: a library whose garbage collector has work.
+//
+//hotpatch:func
+//export AllocAdd
+func AllocAdd(a, b C.longlong) C.longlong {
+	allocKept[uint64(a)%uint64(len(allocKept))].Store(new([64]byte))
+	return a + b + C.longlong(version-version)
+}
+
 // CheckedAdd is MarkedAdd in checked mode.
 //
 //hotpatch:func checked
