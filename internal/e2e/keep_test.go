@@ -16,7 +16,8 @@ import (
 // added and reordered, a refused type change (after which state and code
 // stay), and a good build after it. It never resets or splits, and a counter
 // that 8 host threads increment through a marked export the whole time loses
-// nothing. The copy that owned the state sees hotpatch.Retired close.
+// nothing, and the first new copy has a processor for each of the host's
+// threads. The copy that owned the state sees hotpatch.Retired close.
 func TestKeptState(t *testing.T) { testKeptState(t, linux, cHostStarter("keep_host")) }
 
 func TestPythonKeptState(t *testing.T) {
