@@ -153,10 +153,9 @@ func testCHost(t *testing.T, p *platform) {
 		// calls through the original copy. The copies of builds 3 and 4,
 		// whose shape has another signature than the original's, are
 		// pointed at each build.
-		h.awaitLog(`msg="hotpatch: pointed the copies whose slots changed"`, "copies=5")
-		m := regexp.MustCompile(`msg="hotpatch: pointed the copies whose slots changed".* pointed=(\d+) copies=5`).FindStringSubmatch(h.stderr.String())
-		if m == nil || m[1] != "4" {
-			t.Errorf("build 6's apply pointed %v of the 5 copies, want 4: the new one, the old one, and the two that run shape with its new signature", m)
+		m := h.awaitMatch(regexp.MustCompile(`msg="hotpatch: pointed the copies whose slots changed".* pointed=(\d+) copies=5`))
+		if m[1] != "4" {
+			t.Errorf("build 6's apply pointed %s of the 5 copies, want 4: the new one, the old one, and the two that run shape with its new signature", m[1])
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -310,6 +311,25 @@ func (h *host) awaitLog(texts ...string) {
 		}
 		if time.Now().After(deadline) {
 			h.t.Fatalf("host log has no %q:\n%s", missing, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// awaitMatch waits until a line of the host's stderr matches re, and
+// returns the first such match with its submatches. Unlike awaitLog, every
+// part of re must be on one line: a log line that names the copies is
+// written after the line that names the build.
+func (h *host) awaitMatch(re *regexp.Regexp) []string {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		log := h.stderr.String()
+		if m := re.FindStringSubmatch(log); m != nil {
+			return m
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("host log has no line that matches %q:\n%s", re, log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -67,9 +67,9 @@ func testKeptState(t *testing.T, p *platform, start func(*lib) *host) {
 	h.expect("retired", "1") // the original copy owns the state no more
 	// The new copy has a processor for each host thread that has called a
 	// marked export: the host's main thread and its 8 incrementing threads.
-	procs := regexp.MustCompile(`msg="hotpatch: the new copy has a processor for each host thread that calls in".* threads=(\d+) procs=(\d+)`).FindStringSubmatch(h.stderr.String())
-	if procs == nil || procs[1] != "9" {
-		t.Errorf("the patcher counted %v host threads, want 9:\n%s", procs, h.stderr)
+	procs := h.awaitMatch(regexp.MustCompile(`msg="hotpatch: the new copy has a processor for each host thread that calls in".* threads=(\d+) procs=(\d+)`))
+	if procs[1] != "9" {
+		t.Errorf("the patcher counted %s host threads, want 9:\n%s", procs[1], h.stderr)
 	} else if n, _ := strconv.Atoi(procs[2]); n < 9 {
 		t.Errorf("the new copy has %d processors, want at least one for each of the 9 host threads", n)
 	}
