@@ -118,6 +118,10 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	// From the check to the hold, no other library's patcher may load a
+	// copy: its runtime's handlers would be taken for the host's, or for
+	// this copy's.
+	unlock := lockSignals()
 	// Some hosts put their own signal handlers back after loading a library.
 	if replaced := checkSignals(); len(replaced) > 0 {
 		p.log.Warn("hotpatch: the host replaced the signal dispatcher; it is back, and the host's handlers get what is not a Go runtime's",
@@ -128,14 +132,18 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err == nil && linked && lib.reused(path) {
 		// Another patcher in the process, of the same library loaded from
 		// another path, linked the same build and loaded it first: this
-		// patcher's copy has to be a copy.
-		os.Remove(path)
+		// patcher's copy has to be a copy. The link stays until the
+		// process ends: the loader now knows the other copy by its name
+		// too, and would hand that copy back to the next patcher that
+		// placed a copy there.
 		if path, _, err = p.place(stamp, false); err != nil {
+			unlock()
 			return nil, err
 		}
 		lib, err = dlopen(path)
 	}
 	if err != nil {
+		unlock()
 		os.Remove(path)
 		return nil, err
 	}
@@ -143,6 +151,7 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err == nil {
 		err = holdSignals(callFn)
 	}
+	unlock()
 	if err != nil {
 		p.log.Warn("hotpatch: older copies may lose preemption, and faults in the new copy may crash the process", "err", err)
 	}

@@ -112,6 +112,8 @@ func startPatcher() {
 	p.owner = p.self
 	if signalsErr != nil {
 		p.log.Warn("hotpatch: without the signal dispatcher, the host and older copies may lose preemption, and faults in older copies may crash the process", "err", signalsErr)
+	} else if signalsFollower() {
+		p.log.Debug("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library loaded before it")
 	}
 	p.budget = copyBudget()
 	thePatcher = p

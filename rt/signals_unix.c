@@ -27,10 +27,19 @@
 //     forwards it to the handler its runtime found when it started: this
 //     dispatcher. That second call goes to the original copy's handler too.
 //
-//   - Several libraries: each library that uses hotpatch runs a dispatcher
-//     of its own, and each puts its own back when it finds another
-//     installed, so each ends up giving the faults outside its copies to the
-//     other. A fault that neither owns (in a Go host's own code, say) then
+//   - Several libraries, SIGURG: a library that uses hotpatch and starts
+//     while another one's dispatcher is installed gives its SIGURG handlers to
+//     that dispatcher's table, and keeps that dispatcher installed, through
+//     hotpatch_signals_v1_peer. Each library with a table of its own used to
+//     call the other's dispatcher as one more handler, and each of those
+//     called all the others in turn: with 7 libraries and 8 rebuilds, one
+//     SIGURG ran through every order of them and took 2.9 ms, against 5 µs
+//     before the first rebuild.
+//
+//   - Several libraries, faults: each library that uses hotpatch runs a
+//     fault dispatcher of its own, and each puts its own back when it finds
+//     another installed, so each ends up giving the faults outside its copies
+//     to the other. A fault that neither owns (in a Go host's own code, say) then
 //     went back and forth between them until the signal stack ran out. So a
 //     dispatcher that a fault reaches again on the same thread moves one
 //     step along a ladder that only goes to older handlers: first the
@@ -156,6 +165,37 @@ static void hp_leave(atomic_long *active, int slot) {
 }
 
 static int hp_is_real(const struct sigaction *sa);
+static void hp_dispatch_urg(int sig, siginfo_t *info, void *ctx);
+static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx);
+static int hp_add_urg(const struct sigaction *sa);
+
+// A library's dispatcher, as other libraries that use hotpatch in the
+// process find it.
+struct hp_peer {
+	void (*urg)(int, siginfo_t *, void *);    // the SIGURG dispatcher
+	int (*add_urg)(const struct sigaction *); // adds a handler to its table
+	void (*fault)(int, siginfo_t *, void *);  // the fault dispatcher
+	void (*lock)(void);                       // orders the libraries' loads
+	void (*unlock)(void);
+};
+
+// hp_load_lock is held from a patcher's check of the handlers to its hold of
+// a new copy's (hp_signals_check, hp_signals_hold), by this library's
+// patcher and by those of the libraries that follow it.
+static pthread_mutex_t hp_load_lock = PTHREAD_MUTEX_INITIALIZER;
+static void hp_lock_loads(void) { pthread_mutex_lock(&hp_load_lock); }
+static void hp_unlock_loads(void) { pthread_mutex_unlock(&hp_load_lock); }
+
+static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads};
+
+// hotpatch_signals_v1_peer is how another library that uses hotpatch finds
+// this library's SIGURG dispatcher (hp_peer_of).
+__attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v1_peer(void) { return &hp_self_peer; }
+
+// The dispatcher whose table holds this library's SIGURG handlers: its own,
+// or the one of the library whose dispatcher was installed when this one's
+// runtime started.
+static const struct hp_peer *hp_leader = &hp_self_peer;
 
 static void hp_call(const struct sigaction *h, int sig, siginfo_t *info, void *ctx) {
 	if (h->sa_flags & SA_SIGINFO) {
@@ -249,7 +289,7 @@ static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx) {
 }
 
 static int hp_is_dispatcher(const struct sigaction *sa) {
-	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault);
+	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault || sa->sa_sigaction == hp_leader->urg);
 }
 
 static int hp_is_real(const struct sigaction *sa) {
@@ -257,22 +297,47 @@ static int hp_is_real(const struct sigaction *sa) {
 	return sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN;
 }
 
+// hp_urg_lock orders the additions to the SIGURG table: the patchers of
+// other libraries add theirs too.
+static atomic_flag hp_urg_lock = ATOMIC_FLAG_INIT;
+
 static int hp_add_urg(const struct sigaction *sa) {
 	if (!hp_is_real(sa)) return 0;
-	int n = atomic_load(&hp_urg_count);
-	for (int i = 0; i < n; i++) {
-		if (hp_urg[i].sa_sigaction == sa->sa_sigaction && hp_urg[i].sa_handler == sa->sa_handler) return 0;
+	while (atomic_flag_test_and_set(&hp_urg_lock)) {
 	}
-	if (n >= HP_MAX_COPIES) return -1;
+	int rc = 0, n = atomic_load(&hp_urg_count);
+	for (int i = 0; i < n; i++) {
+		if (hp_urg[i].sa_sigaction == sa->sa_sigaction && hp_urg[i].sa_handler == sa->sa_handler) goto done;
+	}
+	if (n >= HP_MAX_COPIES) {
+		rc = -1;
+		goto done;
+	}
 	hp_urg[n] = *sa;
 	atomic_store(&hp_urg_count, n + 1);
-	return 0;
+done:
+	atomic_flag_clear(&hp_urg_lock);
+	return rc;
+}
+
+// hp_peer_of returns the library whose dispatcher sa is, for SIGURG or for
+// faults, if it is another library's that uses hotpatch, or NULL.
+static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
+	if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction == NULL || hp_is_dispatcher(sa)) return NULL;
+	Dl_info info;
+	if (dladdr((void *)sa->sa_sigaction, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] == 0) return NULL;
+	void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (lib == NULL) return NULL;
+	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v1_peer");
+	const struct hp_peer *p = get != NULL ? get() : NULL;
+	dlclose(lib);
+	return p != NULL && (p->urg == sa->sa_sigaction || p->fault == sa->sa_sigaction) ? p : NULL;
 }
 
 static int hp_install(int sig) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = sig == SIGURG ? hp_dispatch_urg : hp_dispatch_fault;
+	sa.sa_sigaction = sig == SIGURG ? hp_leader->urg : hp_dispatch_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) != 0) return errno;
@@ -355,10 +420,12 @@ static int hp_add_copy(uintptr_t addr) {
 // before it), then installs the dispatcher. The original copy calls it as
 // soon as its own runtime is up.
 int hp_signals_adopt(uintptr_t addr) {
-	if (hp_before_go_ok && hp_add_urg(&hp_before_go) < 0) return -1;
+	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
+	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) hp_leader = leader;
+	if (hp_before_go_ok && hp_leader->add_urg(&hp_before_go) < 0) return -1;
 	struct sigaction cur;
 	if (sigaction(SIGURG, NULL, &cur) != 0) return errno;
-	if (hp_add_urg(&cur) < 0) return -1;
+	if (hp_leader->add_urg(&cur) < 0) return -1;
 	int rc = hp_add_copy(addr);
 	if (rc != 0) return rc;
 	for (int i = 0; i < HP_NFAULTS; i++) hp_outside[i] = hp_copies[0].fault[i];
@@ -390,27 +457,35 @@ int hp_signals_hold(uintptr_t addr) {
 int hp_signals_release(void) {
 	if (!hp_holding) return 0;
 	hp_holding = 0;
-	return hp_add_urg(&hp_held) < 0 ? -1 : 0;
+	return hp_leader->add_urg(&hp_held) < 0 ? -1 : 0;
 }
 
-// hp_signals_check returns a mask of the signals whose handler is not the
-// dispatcher any more, bit 0 for SIGURG and bit i+1 for the i-th fault signal,
-// and puts the dispatcher back: a handler that replaced it joins the SIGURG
-// handlers, or handles the faults outside every copy's code.
+// hp_signals_check returns a mask of the signals whose handler the host
+// replaced, bit 0 for SIGURG and bit i+1 for the i-th fault signal, and puts
+// the dispatcher back: a handler that replaced it joins the SIGURG handlers,
+// or handles the faults outside every copy's code. The dispatcher of another
+// library that uses hotpatch is treated so too, but is no host's.
 int hp_signals_check(void) {
 	int mask = 0;
 	struct sigaction cur;
 	if (sigaction(SIGURG, NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
-		mask |= 1;
-		hp_add_urg(&cur);
+		if (hp_peer_of(&cur) == NULL) mask |= 1;
+		hp_leader->add_urg(&cur);
 		hp_install(SIGURG);
 	}
 	for (int i = 0; i < HP_NFAULTS; i++) {
 		if (sigaction(hp_faults[i], NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
-			mask |= 1 << (i + 1);
+			if (hp_peer_of(&cur) == NULL) mask |= 1 << (i + 1);
 			hp_outside[i] = cur;
 			hp_install(hp_faults[i]);
 		}
 	}
 	return mask;
 }
+
+// hp_signals_follower reports whether this library's SIGURG handlers are in
+// another library's dispatcher's table.
+int hp_signals_follower(void) { return hp_leader != &hp_self_peer; }
+
+void hp_signals_lock(void) { hp_leader->lock(); }
+void hp_signals_unlock(void) { hp_leader->unlock(); }

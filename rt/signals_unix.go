@@ -8,6 +8,9 @@ int hp_signals_adopt(uintptr_t addr);
 int hp_signals_hold(uintptr_t addr);
 int hp_signals_release(void);
 int hp_signals_check(void);
+int hp_signals_follower(void);
+void hp_signals_lock(void);
+void hp_signals_unlock(void);
 */
 import "C"
 
@@ -35,6 +38,18 @@ func holdSignals(code unsafe.Pointer) error {
 }
 
 func releaseSignals() error { return signalError(C.hp_signals_release()) }
+
+// lockSignals keeps the patchers of the other libraries that use hotpatch
+// in the process, those whose SIGURG handlers are in the same dispatcher's
+// table, from loading a copy until the returned function is called.
+func lockSignals() (unlock func()) {
+	C.hp_signals_lock()
+	return func() { C.hp_signals_unlock() }
+}
+
+// signalsFollower reports whether this library's SIGURG handlers joined the
+// dispatcher of another library that uses hotpatch, loaded before it.
+func signalsFollower() bool { return C.hp_signals_follower() != 0 }
 
 // checkSignals reports the signals whose dispatcher the host replaced since
 // the last check, and puts the dispatcher back: a replacing handler keeps

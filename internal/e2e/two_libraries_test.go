@@ -5,7 +5,9 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,7 +17,10 @@ import (
 // patchers took the same copy names and the second truncated a copy the first
 // had loaded: the process died of SIGBUS. And each patcher loads a copy of
 // its own, though both link the same build: the loader hands the second the
-// copy the first loaded from that file, and the second then copies it.
+// copy the first loaded from that file, and the second then copies it. The
+// second keeps its link, which the loader now knows as a name of the first's
+// copy: a patcher that placed a copy at that name later would be handed the
+// first's copy back.
 func TestTwoLibraries(t *testing.T) {
 	l := newLib(t)
 	l.mustBuild()
@@ -32,30 +37,42 @@ func TestTwoLibraries(t *testing.T) {
 		h.await("compute2 7", strconv.Itoa(want))
 	}
 	h.awaitCount(`msg="hotpatch: loaded new build"`, 6)
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(l.out), ".hotpatch", "libtest.hotpatch-*"))
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(l.out), ".hotpatch", "libtest.hotpatch-*"))
 	out, err := os.Stat(l.out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen []os.FileInfo
+	// Each build: the first patcher's link, the second's link to the same
+	// file, which it keeps, and the second's copy.
+	var files []os.FileInfo
 	links := 0
-	for _, f := range files {
+	for _, f := range names {
 		fi, err := os.Stat(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, other := range seen {
-			if os.SameFile(fi, other) {
-				t.Errorf("two copies are one file: %s and %s", f, other.Name())
-			}
-		}
-		seen = append(seen, fi)
+		files = append(files, fi)
 		if os.SameFile(fi, out) {
 			links++
 		}
 	}
-	if len(files) != 6 || links != 1 {
-		t.Errorf("%d files in .hotpatch, %d of them the output's file; want 6, and 1 link to the last build", len(files), links)
+	distinct := 0
+	for i, fi := range files {
+		names := 0
+		for _, other := range files {
+			if os.SameFile(fi, other) {
+				names++
+			}
+		}
+		if names > 2 {
+			t.Errorf("%s has %d names in .hotpatch, want at most 2: the two patchers' links", fi.Name(), names)
+		}
+		if !slices.ContainsFunc(files[:i], func(o os.FileInfo) bool { return os.SameFile(fi, o) }) {
+			distinct++
+		}
+	}
+	if len(files) != 9 || distinct != 6 || links != 2 {
+		t.Errorf("%d files in .hotpatch, %d different, %d of them links to the output; want 9, 6 different, and the two links to the last build", len(files), distinct, links)
 	}
 }
 
@@ -95,5 +112,43 @@ func TestTwoLibrariesFaults(t *testing.T) {
 		h.await("compute 7", want)
 		h.await("compute2 7", want)
 		check()
+	}
+}
+
+// TestManyLibraries loads the same library four times, from four paths, as
+// a mod loader loads four mods, and calls each once before it loads the next.
+// The three loaded after the first join its SIGURG dispatcher, so that each
+// SIGURG calls every runtime's handler once. It guards the bug where each
+// library kept a dispatcher of its own and called the others' as handlers,
+// each of which called all the others again: with 7 libraries and 8
+// rebuilds, one SIGURG took 2.9 ms. Every library must still receive its
+// SIGURG after the rebuilds, and no library may take another's dispatcher
+// for a handler the host installed.
+func TestManyLibraries(t *testing.T) {
+	l := newLib(t)
+	l.mustBuild()
+	args := []string{cHost(t)}
+	for range 3 {
+		mod := filepath.Join(t.TempDir(), "mods", "libtest.so")
+		copyFile(t, l.out, mod)
+		args = append(args, "-also", mod)
+	}
+	h := startHost(t, nil, append(args, l.out)...)
+	h.awaitCount("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library loaded before it", 3)
+	for v := 1; v <= 3; v++ {
+		l.setVersion(v, v+1)
+		l.mustBuild()
+		want := strconv.Itoa(7000 + v + 1)
+		h.await("compute 7", want)
+		h.await("compute-all 7", strings.Repeat(want+" ", 2)+want)
+	}
+	if us, err := strconv.Atoi(h.do("spingc")); err != nil || us < 0 {
+		t.Fatalf("spingc in the first library: %v", err)
+	}
+	if us, err := strconv.Atoi(h.do("spingc-all")); err != nil || us < 0 {
+		t.Fatalf("spingc in the other libraries: %v", err)
+	}
+	if strings.Contains(h.stderr.String(), "the host replaced the signal dispatcher") {
+		t.Errorf("a library took another library's dispatcher for the host's:\n%s", h.stderr)
 	}
 }

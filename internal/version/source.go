@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "d691c2b422e868ed1f597579"
+const source = "f61b047c3975e7d059e10b64"

@@ -3,13 +3,17 @@
 // line on stdout, so that a test can drive it while it rebuilds the library.
 // It builds with cc for Linux and with mingw-w64 for Windows.
 //
-//	host [-tls-spare K [-filler F.so]] [-also LIBRARY2] LIBRARY
+//	host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... LIBRARY
 //
 // With -tls-spare, the host first uses up the room for Go runtimes until only
 // K more Go libraries fit, so that a test reaches the reload limit after K-1
 // reloads instead of about 213 (Linux) or 62 (Windows). On Linux that room is
 // glibc's static TLS, which copies of the filler library use up; on Windows it
 // is the TLS slots below 64, which the host takes with TlsAlloc.
+//
+// With -also, the host loads more libraries after LIBRARY, up to 8, and
+// calls each once as soon as it is loaded, as a mod loader calls a mod's
+// entry point before it loads the next.
 #include "portable.h"
 #include <stdatomic.h>
 #include <stdint.h>
@@ -18,6 +22,10 @@
 
 static long long (*Compute)(long long);
 static long long (*Compute2)(long long);
+#define MAX_ALSO 8
+static long long (*AlsoCompute[MAX_ALSO])(long long);
+static long long (*AlsoSpinGC[MAX_ALSO])(void);
+static int nalso;
 static int (*Greet)(const char *, char *, int);
 static long long (*Add)(long long);
 static double (*Dot)(double, double);
@@ -131,14 +139,14 @@ static void fillStaticTLS(const char *filler, int spare) {
 
 int main(int argc, char **argv) {
 	int spare = -1;
-	const char *filler = NULL, *also = NULL;
+	const char *filler = NULL, *also[MAX_ALSO];
 	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (!strcmp(argv[i], "-tls-spare")) spare = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
-		else if (!strcmp(argv[i], "-also")) also = argv[i + 1];
+		else if (!strcmp(argv[i], "-also") && nalso < MAX_ALSO) also[nalso++] = argv[i + 1];
 	}
-	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2] LIBRARY\n"); return 2; }
+	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... LIBRARY\n"); return 2; }
 #ifdef _WIN32
 	(void)filler;
 #else
@@ -155,11 +163,15 @@ int main(int argc, char **argv) {
 		useTLSSlots(spare - 1);
 	}
 #endif
-	if (also) {
-		void *lib2 = lib_open(also, 0);
-		if (!lib2) { fprintf(stderr, "host: %s: %s\n", also, lib_error()); return 1; }
-		Compute2 = sym(lib2, "Compute");
+	if (nalso > 0) Compute(0);
+	for (int a = 0; a < nalso; a++) {
+		void *lib2 = lib_open(also[a], 0);
+		if (!lib2) { fprintf(stderr, "host: %s: %s\n", also[a], lib_error()); return 1; }
+		AlsoCompute[a] = sym(lib2, "Compute");
+		AlsoSpinGC[a] = sym(lib2, "SpinGC");
+		AlsoCompute[a](0);
 	}
+	Compute2 = AlsoCompute[0];
 	Greet = sym(lib, "Greet");
 	Plain = sym(lib, "Plain");
 	Add = sym(lib, "Add");
@@ -187,6 +199,20 @@ int main(int argc, char **argv) {
 		if (sscanf(line, "%63s %899[^\n]", word, arg) < 1) continue;
 		if (!strcmp(word, "compute")) printf("%lld\n", Compute(atoll(arg)));
 		else if (!strcmp(word, "compute2") && Compute2) printf("%lld\n", Compute2(atoll(arg)));
+		else if (!strcmp(word, "compute-all")) {
+			// Compute in each -also library, separated by spaces.
+			for (int a = 0; a < nalso; a++) printf(a ? " %lld" : "%lld", AlsoCompute[a](atoll(arg)));
+			printf("\n");
+		} else if (!strcmp(word, "spingc-all")) {
+			// SpinGC in each -also library: it ends only if that
+			// library's runtime still receives its SIGURG.
+			long long most = 0;
+			for (int a = 0; a < nalso; a++) {
+				long long us = AlsoSpinGC[a]();
+				if (us > most) most = us;
+			}
+			printf("%lld\n", most);
+		}
 		else if (!strcmp(word, "greet")) {
 			char buf[256];
 			int n = Greet(arg, buf, sizeof buf - 1);
