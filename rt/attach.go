@@ -105,6 +105,46 @@ func (p *patcher) place(stamp artifact.Stamp, link bool) (path string, linked bo
 	}
 }
 
+// open loads the copy that place put at path, and holds the signal handlers
+// that its runtime installed (holdSignals), with the address of its call
+// entry, callFn. From the check of the handlers to the hold, no other
+// library's patcher may load a copy: its runtime's handlers would be taken
+// for the host's, or for this copy's.
+func (p *patcher) open(stamp artifact.Stamp, path string, linked bool) (lib *library, _ string, callFn unsafe.Pointer, err error) {
+	unlock := lockSignals()
+	defer unlock()
+	// Some hosts put their own signal handlers back after loading a library.
+	if replaced := checkSignals(); len(replaced) > 0 {
+		p.log.Warn("hotpatch: the host replaced the signal dispatcher; it is back, and the host's handlers get what is not a Go runtime's",
+			"signals", strings.Join(replaced, ","))
+	}
+	lib, err = dlopen(path)
+	if err == nil && linked && lib.reused(path) {
+		// Another patcher in the process, of the same library loaded from
+		// another path, linked the same build and loaded it first: this
+		// patcher's copy has to be a copy. The link stays until the
+		// process ends: the loader now knows the other copy by its name
+		// too, and would hand that copy back to the next patcher that
+		// placed a copy there.
+		if path, _, err = p.place(stamp, false); err != nil {
+			return nil, "", nil, err
+		}
+		lib, err = dlopen(path)
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, "", nil, err
+	}
+	callFn, err = lib.symbol(callSymbol)
+	if err == nil {
+		err = holdSignals(callFn)
+	}
+	if err != nil {
+		p.log.Warn("hotpatch: older copies may lose preemption, and faults in the new copy may crash the process", "err", err)
+	}
+	return lib, path, callFn, nil
+}
+
 // load gives the build output a file of this process's own (place), loads
 // it as a new copy and attaches it.
 func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
@@ -118,42 +158,10 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	// From the check to the hold, no other library's patcher may load a
-	// copy: its runtime's handlers would be taken for the host's, or for
-	// this copy's.
-	unlock := lockSignals()
-	// Some hosts put their own signal handlers back after loading a library.
-	if replaced := checkSignals(); len(replaced) > 0 {
-		p.log.Warn("hotpatch: the host replaced the signal dispatcher; it is back, and the host's handlers get what is not a Go runtime's",
-			"signals", strings.Join(replaced, ","))
-	}
 	start := time.Now()
-	lib, err := dlopen(path)
-	if err == nil && linked && lib.reused(path) {
-		// Another patcher in the process, of the same library loaded from
-		// another path, linked the same build and loaded it first: this
-		// patcher's copy has to be a copy. The link stays until the
-		// process ends: the loader now knows the other copy by its name
-		// too, and would hand that copy back to the next patcher that
-		// placed a copy there.
-		if path, _, err = p.place(stamp, false); err != nil {
-			unlock()
-			return nil, err
-		}
-		lib, err = dlopen(path)
-	}
+	lib, path, callFn, err := p.open(stamp, path, linked)
 	if err != nil {
-		unlock()
-		os.Remove(path)
 		return nil, err
-	}
-	callFn, err := lib.symbol(callSymbol)
-	if err == nil {
-		err = holdSignals(callFn)
-	}
-	unlock()
-	if err != nil {
-		p.log.Warn("hotpatch: older copies may lose preemption, and faults in the new copy may crash the process", "err", err)
 	}
 	p.copies++
 	attachFn, err := lib.symbol(attachSymbol)

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "f61b047c3975e7d059e10b64"
+const source = "40d3211d659385c258de6af8"

@@ -144,7 +144,10 @@ int main(int argc, char **argv) {
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (!strcmp(argv[i], "-tls-spare")) spare = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
-		else if (!strcmp(argv[i], "-also") && nalso < MAX_ALSO) also[nalso++] = argv[i + 1];
+		else if (!strcmp(argv[i], "-also")) {
+			if (nalso == MAX_ALSO) { fprintf(stderr, "host: more than %d -also libraries\n", MAX_ALSO); return 2; }
+			also[nalso++] = argv[i + 1];
+		}
 	}
 	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... LIBRARY\n"); return 2; }
 #ifdef _WIN32
