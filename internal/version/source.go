@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "40d3211d659385c258de6af8"
+const source = "f5ecc7fc8780d2aaeba45be0"

@@ -18,6 +18,21 @@ static void* sym(void* lib, const char* name) { return lib_sym(lib, name); }
 static long long call_ll_ll(void* f, long long x) { return ((long long (*)(long long))f)(x); }
 static long long call_ll(void* f) { return ((long long (*)(void))f)(); }
 static int call_int(void* f) { return ((int (*)(void))f)(); }
+
+// A destructor of a thread-specific value, created before the library is
+// loaded, so that it runs before the destructors of the library's runtimes
+// when a thread ends.
+#ifdef __linux__
+#include <signal.h>
+#include <sys/syscall.h>
+static pthread_key_t urg_key;
+static void urg_now(void* v) { (void)v; syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGURG); }
+static void make_urg_key(void) { pthread_key_create(&urg_key, urg_now); }
+static void urg_when_thread_ends(void) { pthread_setspecific(urg_key, (void*)1); }
+#else
+static void make_urg_key(void) {}
+static void urg_when_thread_ends(void) {}
+#endif
 */
 import "C"
 
@@ -37,6 +52,7 @@ import (
 func main() {
 	also := flag.String("also", "", "a second library, whose Compute the command compute2 calls")
 	flag.Parse()
+	C.make_urg_key()
 	lib := open(flag.Arg(0))
 	sym := func(name string) unsafe.Pointer { return symbol(lib, name) }
 	compute, spinGC := sym("Compute"), sym("SpinGC")
@@ -99,6 +115,9 @@ func main() {
 			fmt.Println(hostNilDeref())
 		case "host-brokenpipe":
 			fmt.Println(hostBrokenPipe())
+		case "thread-exits":
+			n, _ := strconv.Atoi(arg)
+			fmt.Println(threadExits(n, func() { C.call_ll_ll(compute, 1) }))
 		case "quit":
 			return
 		default:
@@ -159,6 +178,29 @@ func hostBrokenPipe() int {
 		return 1
 	}
 	return 0
+}
+
+// threadExits ends n threads of the host's runtime, each of which called
+// the library: a goroutine that locks its thread and returns without
+// unlocking it takes the thread with it. As each thread ends, with every
+// signal blocked by the host's runtime, which has freed the thread's M, a
+// destructor of the host sends the thread a SIGURG, as the host's collector
+// does to a thread it preempts just as the thread ends. The signal stays
+// pending until the library's runtime releases its own M for the thread
+// (dropm) and restores the thread's signal mask. It returns the number of
+// threads ended.
+func threadExits(n int, call func()) int {
+	for range n {
+		done := make(chan bool)
+		go func() {
+			runtime.LockOSThread()
+			call()
+			C.urg_when_thread_ends()
+			close(done)
+		}()
+		<-done
+	}
+	return n
 }
 
 var spin atomic.Int64
