@@ -111,8 +111,11 @@ func (p *patcher) place(stamp artifact.Stamp, link bool) (path string, linked bo
 // library's patcher may load a copy: its runtime's handlers would be taken
 // for the host's, or for this copy's.
 func (p *patcher) open(stamp artifact.Stamp, path string, linked bool) (lib *library, _ string, callFn unsafe.Pointer, err error) {
-	unlock := lockSignals()
+	unlock, joined := lockSignals()
 	defer unlock()
+	if joined {
+		p.log.Debug("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library that started at the same time")
+	}
 	// Some hosts put their own signal handlers back after loading a library.
 	if replaced := checkSignals(); len(replaced) > 0 {
 		p.log.Warn("hotpatch: the host replaced the signal dispatcher; it is back, and the host's handlers get what is not a Go runtime's",

@@ -34,7 +34,10 @@
 //     call the other's dispatcher as one more handler, and each of those
 //     called all the others in turn: with 7 libraries and 8 rebuilds, one
 //     SIGURG ran through every order of them, and took about 540 times as
-//     long as before the first rebuild (ARCHITECTURE.md).
+//     long as before the first rebuild (ARCHITECTURE.md). Libraries whose
+//     runtimes start at the same time find no other's dispatcher as they
+//     start, and begin with a table each: at its first load, each joins the
+//     one whose dispatcher is installed (hp_signals_lock).
 //
 //   - Several libraries, faults: each library that uses hotpatch runs a
 //     fault dispatcher of its own, and each puts its own back when it finds
@@ -176,32 +179,53 @@ static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx);
 static int hp_add_urg(const struct sigaction *sa, int outside);
 
 // A library's dispatcher, as other libraries that use hotpatch in the
-// process find it.
+// process find it. The libraries whose SIGURG handlers share one table form
+// a tree: each one's leader is another library of the tree, or itself at the
+// root, whose table and dispatcher all of them use.
 struct hp_peer {
 	void (*urg)(int, siginfo_t *, void *);                 // the SIGURG dispatcher
-	int (*add_urg)(const struct sigaction *, int outside); // adds a handler to its table
+	int (*add_urg)(const struct sigaction *, int outside); // adds a handler to its root's table
 	void (*fault)(int, siginfo_t *, void *);               // the fault dispatcher
-	void (*lock)(void);                                    // orders the libraries' loads
+	void (*lock)(void);                                    // its own load lock (hp_load_lock)
 	void (*unlock)(void);
+	const struct hp_peer *(*leader)(void);     // its leader
+	void (*join)(const struct hp_peer *root); // a root joins another tree (hp_join)
 };
 
-// hp_load_lock is held from a patcher's check of the handlers to its hold of
-// a new copy's (hp_signals_check, hp_signals_hold), by this library's
-// patcher and by those of the libraries that follow it.
+// hp_load_lock, the root's, is held from a patcher's check of the handlers
+// to its hold of a new copy's (hp_signals_check, hp_signals_hold), by the
+// patcher of every library of the tree.
 static pthread_mutex_t hp_load_lock = PTHREAD_MUTEX_INITIALIZER;
 static void hp_lock_loads(void) { pthread_mutex_lock(&hp_load_lock); }
 static void hp_unlock_loads(void) { pthread_mutex_unlock(&hp_load_lock); }
 
-static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads};
+static const struct hp_peer *hp_get_leader(void);
+static void hp_join(const struct hp_peer *root);
+
+static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads, hp_get_leader, hp_join};
 
 // hotpatch_signals_v2_peer is how another library that uses hotpatch finds
 // this library's SIGURG dispatcher (hp_peer_of).
 __attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v2_peer(void) { return &hp_self_peer; }
 
-// The dispatcher whose table holds this library's SIGURG handlers: its own,
-// or the one of the library whose dispatcher was installed when this one's
-// runtime started.
-static const struct hp_peer *hp_leader = &hp_self_peer;
+// This library's leader: itself, or the library whose dispatcher was
+// installed when this one's runtime started, or the root of the tree this
+// one's tree joined. It changes only under the load locks of both roots.
+static _Atomic(const struct hp_peer *) hp_leader = &hp_self_peer;
+
+static const struct hp_peer *hp_get_leader(void) { return atomic_load(&hp_leader); }
+
+// hp_root_of returns the root of p's tree.
+static const struct hp_peer *hp_root_of(const struct hp_peer *p) {
+	for (int i = 0; i < HP_MAX_COPIES; i++) {
+		const struct hp_peer *l = p->leader();
+		if (l == p) break;
+		p = l;
+	}
+	return p;
+}
+
+static const struct hp_peer *hp_root(void) { return hp_root_of(&hp_self_peer); }
 
 static void hp_call(const struct sigaction *h, int sig, siginfo_t *info, void *ctx) {
 	if (h->sa_flags & SA_SIGINFO) {
@@ -245,6 +269,14 @@ static int hp_skips_outside(const siginfo_t *info) {
 }
 
 static void hp_dispatch_urg(int sig, siginfo_t *info, void *ctx) {
+	// A library that joined another's tree has given it its handlers: a
+	// SIGURG that still reaches its dispatcher (installed, or in a table)
+	// goes to the root's.
+	const struct hp_peer *leader = atomic_load(&hp_leader);
+	if (leader != &hp_self_peer) {
+		leader->urg(sig, info, ctx);
+		return;
+	}
 	int saved_errno = errno;
 	long tid = hp_thread_id();
 	if (hp_is_active(hp_urg_active, tid)) {
@@ -329,7 +361,7 @@ static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx) {
 }
 
 static int hp_is_dispatcher(const struct sigaction *sa) {
-	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault || sa->sa_sigaction == hp_leader->urg);
+	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault || sa->sa_sigaction == hp_root()->urg);
 }
 
 static int hp_is_real(const struct sigaction *sa) {
@@ -341,11 +373,17 @@ static int hp_is_real(const struct sigaction *sa) {
 // other libraries add theirs too.
 static atomic_flag hp_urg_lock = ATOMIC_FLAG_INIT;
 
-// hp_add_urg adds sa to the SIGURG handlers; outside says that it is not
-// the handler of a copy of any library that uses hotpatch.
+// hp_add_urg adds sa to the SIGURG handlers of this library's tree, in its
+// root's table; outside says that it is not the handler of a copy of any
+// library that uses hotpatch.
 static int hp_add_urg(const struct sigaction *sa, int outside) {
 	if (!hp_is_real(sa)) return 0;
 	while (atomic_flag_test_and_set(&hp_urg_lock)) {
+	}
+	const struct hp_peer *leader = atomic_load(&hp_leader);
+	if (leader != &hp_self_peer) {
+		atomic_flag_clear(&hp_urg_lock);
+		return leader->add_urg(sa, outside);
 	}
 	int rc = 0, n = atomic_load(&hp_urg_count);
 	for (int i = 0; i < n; i++) {
@@ -363,10 +401,11 @@ done:
 	return rc;
 }
 
-// hp_peer_of returns the library whose dispatcher sa is, for SIGURG or for
-// faults, if it is another library's that uses hotpatch, or NULL.
-static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
-	if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction == NULL || hp_is_dispatcher(sa)) return NULL;
+// hp_image_peer returns the dispatcher of the loaded image that holds sa's
+// handler, if that image is a library that uses hotpatch (an original copy
+// or a patch copy, of this library or another), or NULL.
+static const struct hp_peer *hp_image_peer(const struct sigaction *sa) {
+	if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction == NULL) return NULL;
 	Dl_info info;
 	if (dladdr((void *)sa->sa_sigaction, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] == 0) return NULL;
 	void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
@@ -374,23 +413,67 @@ static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
 	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v2_peer");
 	const struct hp_peer *p = get != NULL ? get() : NULL;
 	dlclose(lib);
+	return p;
+}
+
+// hp_peer_of returns the library whose dispatcher sa is, for SIGURG or for
+// faults, if it is another library's that uses hotpatch, or NULL.
+static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
+	if (hp_is_dispatcher(sa)) return NULL;
+	const struct hp_peer *p = hp_image_peer(sa);
 	return p != NULL && (p->urg == sa->sa_sigaction || p->fault == sa->sa_sigaction) ? p : NULL;
 }
 
-static int hp_install(int sig) {
+// hp_join makes this library, a root, a library of root's tree: its
+// handlers go into root's table, and from then on every handler added to its
+// tree does too. The caller holds both roots' load locks. Until the leader
+// changes, this library's dispatcher still calls its own table: a handler
+// may be called twice for one signal, which a Go runtime tolerates, but none
+// is ever missed.
+static void hp_join(const struct hp_peer *root) {
+	while (atomic_flag_test_and_set(&hp_urg_lock)) {
+	}
+	int n = atomic_load(&hp_urg_count);
+	for (int i = 0; i < n; i++) root->add_urg(&hp_urg[i].sa, hp_urg[i].outside);
+	atomic_store(&hp_leader, root);
+	atomic_flag_clear(&hp_urg_lock);
+}
+
+// hp_install installs the dispatcher for sig, and puts the handler it
+// replaced in replaced, if not NULL. The two happen in one sigaction call:
+// a handler installed between a read and a write, by the runtime of a
+// library that starts at the same time, would be lost, and its runtime would
+// never receive its SIGURG.
+static int hp_install(int sig, struct sigaction *replaced) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = sig == SIGURG ? hp_leader->urg : hp_dispatch_fault;
+	sa.sa_sigaction = sig == SIGURG ? hp_root()->urg : hp_dispatch_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	if (sigaction(sig, &sa, NULL) != 0) return errno;
+	if (sigaction(sig, &sa, replaced) != 0) return errno;
 	return 0;
 }
 
-static int hp_install_all(void) {
-	int rc = hp_install(SIGURG);
-	for (int i = 0; rc == 0 && i < HP_NFAULTS; i++) rc = hp_install(hp_faults[i]);
+static int hp_install_faults(void) {
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < HP_NFAULTS; i++) rc = hp_install(hp_faults[i], NULL);
 	return rc;
+}
+
+// hp_add_replaced adds the SIGURG handler that the dispatcher replaced to
+// the table of this library's tree, and reports whether it is a host's: in
+// no image of a library that uses hotpatch. Another tree's dispatcher is
+// added as one handler: it calls its own table.
+static int hp_add_replaced(const struct sigaction *old) {
+	if (!hp_is_real(old)) return 0;
+	const struct hp_peer *p = hp_peer_of(old);
+	if (p != NULL) {
+		if (hp_root_of(p) != hp_root()) hp_add_urg(old, 0);
+		return 0;
+	}
+	int host = hp_image_peer(old) == NULL;
+	hp_add_urg(old, host);
+	return host;
 }
 
 // hp_code_range finds the executable segments of the loaded image that
@@ -464,15 +547,18 @@ static int hp_add_copy(uintptr_t addr) {
 // soon as its own runtime is up.
 int hp_signals_adopt(uintptr_t addr) {
 	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
-	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) hp_leader = leader;
-	if (hp_before_go_ok && hp_leader->add_urg(&hp_before_go, 1) < 0) return -1;
-	struct sigaction cur;
-	if (sigaction(SIGURG, NULL, &cur) != 0) return errno;
-	if (hp_leader->add_urg(&cur, 0) < 0) return -1;
+	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) {
+		atomic_store(&hp_leader, leader);
+	} else if (hp_before_go_ok && hp_add_urg(&hp_before_go, 1) < 0) {
+		return -1;
+	}
 	int rc = hp_add_copy(addr);
 	if (rc != 0) return rc;
 	for (int i = 0; i < HP_NFAULTS; i++) hp_outside[i] = hp_copies[0].fault[i];
-	return hp_install_all();
+	struct sigaction replaced;
+	if ((rc = hp_install(SIGURG, &replaced)) != 0) return rc;
+	hp_add_replaced(&replaced);
+	return hp_install_faults();
 }
 
 // A patch copy's runtime installs its handlers while dlopen loads it, and
@@ -490,17 +576,17 @@ static struct sigaction hp_held;
 static int hp_holding;
 
 int hp_signals_hold(uintptr_t addr) {
-	if (sigaction(SIGURG, NULL, &hp_held) != 0) return errno;
-	hp_holding = 1;
 	int rc = hp_add_copy(addr);
-	int irc = hp_install_all();
+	int irc = hp_install(SIGURG, &hp_held);
+	if (irc == 0) hp_holding = 1;
+	if (irc == 0) irc = hp_install_faults();
 	return rc != 0 ? rc : irc;
 }
 
 int hp_signals_release(void) {
 	if (!hp_holding) return 0;
 	hp_holding = 0;
-	return hp_leader->add_urg(&hp_held, 0) < 0 ? -1 : 0;
+	return hp_add_urg(&hp_held, 0) < 0 ? -1 : 0;
 }
 
 // hp_signals_check returns a mask of the signals whose handler the host
@@ -511,19 +597,12 @@ int hp_signals_release(void) {
 int hp_signals_check(void) {
 	int mask = 0;
 	struct sigaction cur;
-	if (sigaction(SIGURG, NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
-		// Another library's dispatcher calls its own outside handlers
-		// as this one does.
-		int outside = hp_peer_of(&cur) == NULL;
-		if (outside) mask |= 1;
-		hp_leader->add_urg(&cur, outside);
-		hp_install(SIGURG);
-	}
+	if (hp_install(SIGURG, &cur) == 0 && hp_add_replaced(&cur)) mask |= 1;
 	for (int i = 0; i < HP_NFAULTS; i++) {
 		if (sigaction(hp_faults[i], NULL, &cur) == 0 && !hp_is_dispatcher(&cur)) {
 			if (hp_peer_of(&cur) == NULL) mask |= 1 << (i + 1);
 			hp_outside[i] = cur;
-			hp_install(hp_faults[i]);
+			hp_install(hp_faults[i], NULL);
 		}
 	}
 	return mask;
@@ -531,7 +610,64 @@ int hp_signals_check(void) {
 
 // hp_signals_follower reports whether this library's SIGURG handlers are in
 // another library's dispatcher's table.
-int hp_signals_follower(void) { return hp_leader != &hp_self_peer; }
+int hp_signals_follower(void) { return hp_root() != &hp_self_peer; }
 
-void hp_signals_lock(void) { hp_leader->lock(); }
-void hp_signals_unlock(void) { hp_leader->unlock(); }
+// The root whose load lock this library's patcher holds.
+static const struct hp_peer *hp_locked;
+
+// hp_installed_root returns the root of the tree whose dispatcher is
+// installed for SIGURG, if it is another library's that uses hotpatch. While
+// the installed handler is the Go runtime's of a library that uses hotpatch,
+// a patcher is between its dlopen of a copy and its hold, or a library is
+// between its runtime's start and its adoption, and the dispatcher of its
+// tree is about to be back: it waits for that, up to 2 s.
+static const struct hp_peer *hp_installed_root(void) {
+	for (int waited = 0; waited < 2000; waited++) {
+		struct sigaction cur;
+		if (sigaction(SIGURG, NULL, &cur) != 0 || hp_is_dispatcher(&cur)) return NULL;
+		const struct hp_peer *p = hp_image_peer(&cur);
+		if (p == NULL) return NULL;
+		if (p->urg == cur.sa_sigaction) return hp_root_of(p);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+// hp_signals_lock takes the load lock of this library's tree. If another
+// tree's dispatcher is installed, this library's tree joins that one first,
+// and it returns 1. Two trees form when libraries' runtimes start at the
+// same time, as when a host loads several before it calls any: none finds
+// another's dispatcher installed as it starts. Each kept a table of its own,
+// with the other trees' dispatchers as handlers, and a SIGURG went through
+// every tree in every order. A patcher that holds two locks took them in the
+// order of their addresses, so two patchers never wait for each other.
+int hp_signals_lock(void) {
+	for (;;) {
+		const struct hp_peer *r = hp_root(), *t = hp_installed_root();
+		if (t == NULL || t == r) {
+			r->lock();
+			if (r->leader() == r) {
+				hp_locked = r;
+				return 0;
+			}
+			r->unlock();
+			continue;
+		}
+		const struct hp_peer *first = (uintptr_t)r < (uintptr_t)t ? r : t, *second = first == r ? t : r;
+		first->lock();
+		second->lock();
+		if (r->leader() == r && t->leader() == t) {
+			r->join(t);
+			r->unlock();
+			hp_locked = t;
+			return 1;
+		}
+		second->unlock();
+		first->unlock();
+	}
+}
+
+void hp_signals_unlock(void) {
+	hp_locked->unlock();
+	hp_locked = NULL;
+}

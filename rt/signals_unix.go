@@ -9,7 +9,7 @@ int hp_signals_hold(uintptr_t addr);
 int hp_signals_release(void);
 int hp_signals_check(void);
 int hp_signals_follower(void);
-void hp_signals_lock(void);
+int hp_signals_lock(void);
 void hp_signals_unlock(void);
 */
 import "C"
@@ -41,10 +41,13 @@ func releaseSignals() error { return signalError(C.hp_signals_release()) }
 
 // lockSignals keeps the patchers of the other libraries that use hotpatch
 // in the process, those whose SIGURG handlers are in the same dispatcher's
-// table, from loading a copy until the returned function is called.
-func lockSignals() (unlock func()) {
-	C.hp_signals_lock()
-	return func() { C.hp_signals_unlock() }
+// table, from loading a copy until the returned function is called. If
+// another library's dispatcher is installed, with a table of its own, this
+// library's handlers and those that share its table join that table first,
+// and joined is true.
+func lockSignals() (unlock func(), joined bool) {
+	joined = C.hp_signals_lock() != 0
+	return func() { C.hp_signals_unlock() }, joined
 }
 
 // signalsFollower reports whether this library's SIGURG handlers joined the

@@ -125,7 +125,19 @@ func TestTwoLibrariesFaults(t *testing.T) {
 // rebuild. Every library must still receive its
 // SIGURG after the rebuilds, and no library may take another's dispatcher
 // for a handler the host installed.
-func TestManyLibraries(t *testing.T) {
+func TestManyLibraries(t *testing.T) { testManyLibraries(t, false) }
+
+// TestManyLibrariesTogether is TestManyLibraries for a host that loads the
+// four libraries before it calls any, so that their runtimes start at the
+// same time and none finds another's dispatcher installed: each starts with
+// a table of its own. At its first load, each library whose table is not the
+// installed dispatcher's joins that one (hp_signals_lock), so that after one
+// rebuild the four share one table. Before, the tables stayed apart, each
+// with the others' dispatchers as handlers, and the cost of a SIGURG still
+// grew with every order of them.
+func TestManyLibrariesTogether(t *testing.T) { testManyLibraries(t, true) }
+
+func testManyLibraries(t *testing.T, together bool) {
 	l := newLib(t)
 	l.mustBuild()
 	args := []string{cHost(t)}
@@ -134,14 +146,30 @@ func TestManyLibraries(t *testing.T) {
 		copyFile(t, l.out, mod)
 		args = append(args, "-also", mod)
 	}
+	const (
+		followed = "hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library loaded before it"
+		joined   = "hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library that started at the same time"
+	)
+	if together {
+		args = append(args, "-together", "1")
+	}
 	h := startHost(t, nil, append(args, l.out)...)
-	h.awaitCount("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library loaded before it", 3)
+	if !together {
+		h.awaitCount(followed, 3)
+	}
 	for v := 1; v <= 3; v++ {
 		l.setVersion(v, v+1)
 		l.mustBuild()
 		want := strconv.Itoa(7000 + v + 1)
 		h.await("compute 7", want)
 		h.await("compute-all 7", strings.Repeat(want+" ", 2)+want)
+		if v == 1 && together {
+			// Each of the four loaded build 2: the libraries that
+			// started with a table of their own have joined one.
+			if n := strings.Count(h.stderr.String(), followed) + strings.Count(h.stderr.String(), joined); n != 3 {
+				t.Errorf("after every library's first load, %d libraries have joined another's SIGURG table, want 3:\n%s", n, h.stderr)
+			}
+		}
 	}
 	if us, err := strconv.Atoi(h.do("spingc")); err != nil || us < 0 {
 		t.Fatalf("spingc in the first library: %v", err)

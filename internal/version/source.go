@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "f5ecc7fc8780d2aaeba45be0"
+const source = "d2fe6c5d9ad0f9ced3871940"

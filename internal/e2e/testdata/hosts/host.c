@@ -3,7 +3,7 @@
 // line on stdout, so that a test can drive it while it rebuilds the library.
 // It builds with cc for Linux and with mingw-w64 for Windows.
 //
-//	host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... LIBRARY
+//	host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... [-together 1] LIBRARY
 //
 // With -tls-spare, the host first uses up the room for Go runtimes until only
 // K more Go libraries fit, so that a test reaches the reload limit after K-1
@@ -13,7 +13,8 @@
 //
 // With -also, the host loads more libraries after LIBRARY, up to 8, and
 // calls each once as soon as it is loaded, as a mod loader calls a mod's
-// entry point before it loads the next.
+// entry point before it loads the next. With -together 1, it loads them all
+// before it calls any, so that their Go runtimes start at the same time.
 #include "portable.h"
 #include <stdatomic.h>
 #include <stdint.h>
@@ -138,18 +139,19 @@ static void fillStaticTLS(const char *filler, int spare) {
 #endif
 
 int main(int argc, char **argv) {
-	int spare = -1;
+	int spare = -1, together = 0;
 	const char *filler = NULL, *also[MAX_ALSO];
 	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (!strcmp(argv[i], "-tls-spare")) spare = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-filler")) filler = argv[i + 1];
+		else if (!strcmp(argv[i], "-together")) together = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-also")) {
 			if (nalso == MAX_ALSO) { fprintf(stderr, "host: more than %d -also libraries\n", MAX_ALSO); return 2; }
 			also[nalso++] = argv[i + 1];
 		}
 	}
-	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... LIBRARY\n"); return 2; }
+	if (i >= argc) { fprintf(stderr, "usage: host [-tls-spare K [-filler F.so]] [-also LIBRARY2]... [-together 1] LIBRARY\n"); return 2; }
 #ifdef _WIN32
 	(void)filler;
 #else
@@ -166,13 +168,17 @@ int main(int argc, char **argv) {
 		useTLSSlots(spare - 1);
 	}
 #endif
-	if (nalso > 0) Compute(0);
+	if (nalso > 0 && !together) Compute(0);
 	for (int a = 0; a < nalso; a++) {
 		void *lib2 = lib_open(also[a], 0);
 		if (!lib2) { fprintf(stderr, "host: %s: %s\n", also[a], lib_error()); return 1; }
 		AlsoCompute[a] = sym(lib2, "Compute");
 		AlsoSpinGC[a] = sym(lib2, "SpinGC");
-		AlsoCompute[a](0);
+		if (!together) AlsoCompute[a](0);
+	}
+	if (together) {
+		Compute(0);
+		for (int a = 0; a < nalso; a++) AlsoCompute[a](0);
 	}
 	Compute2 = AlsoCompute[0];
 	Greet = sym(lib, "Greet");
