@@ -25,6 +25,12 @@ type cHost struct {
 // startCHost starts the C host on m's library, with env added to its
 // environment.
 func startCHost(m *module, env ...string) (*cHost, error) {
+	return startCHostWith(m, []string{m.out}, env...)
+}
+
+// startCHostWith starts the C host with the arguments args: its libraries,
+// with -together before them to load all before it calls any.
+func startCHostWith(m *module, args []string, env ...string) (*cHost, error) {
 	src, _ := libFS.ReadFile("chost/chost.c")
 	dir := filepath.Join(m.dir, "chost")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -37,7 +43,7 @@ func startCHost(m *module, env ...string) (*cHost, error) {
 	if out, err := exec.Command("cc", "-O2", "-o", bin, filepath.Join(dir, "chost.c"), "-ldl", "-lpthread").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("cc: %v\n%s", err, out)
 	}
-	h := &cHost{cmd: exec.Command(bin, m.out)}
+	h := &cHost{cmd: exec.Command(bin, args...)}
 	h.cmd.Env = append(os.Environ(), env...)
 	h.cmd.Stderr = os.Stderr
 	var err error

@@ -116,6 +116,11 @@ func run(samples, curve int, want func(figure int) bool) (*results, error) {
 			return nil, err
 		}
 	}
+	if want(15) {
+		if err := r.severalLibraries(); err != nil {
+			return nil, err
+		}
+	}
 	if want(4) || want(6) {
 		if err := r.reloadLatency(lib, m, samples); err != nil {
 			return nil, err

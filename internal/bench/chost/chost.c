@@ -11,9 +11,16 @@
 //	spin-max            print the longest call since the last spin-max, in ns, and reset it
 //	spin-slow           print how many calls took over 1 ms since the last spin-slow, and reset it
 //	spin-stop           stop the threads
-//	version             print HPVersion()
+//	version             print HPVersion(), the lowest of every library's
+//	urg K               send this thread K SIGURGs; print ns a signal
+//
+// chost [-together] LIBRARY [ALSO...] loads more libraries after LIBRARY, as
+// a mod loader loads mods, and calls each as soon as it is loaded, or with
+// -together, only once all are loaded: their Go runtimes then start at the
+// same time. The commands other than version and urg use LIBRARY only.
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +77,23 @@ static void *spin(void *arg) {
 	return NULL;
 }
 
+#define MAX_LIBS 16
+
 int main(int argc, char **argv) {
-	if (argc != 2) { fprintf(stderr, "usage: chost LIBRARY\n"); return 2; }
-	lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
-	if (!lib) { fprintf(stderr, "chost: %s\n", dlerror()); return 1; }
-	int (*version)(void) = (int (*)(void))sym("HPVersion");
+	int together = argc > 1 && !strcmp(argv[1], "-together"), first = 1 + together;
+	int nlibs = argc - first;
+	if (nlibs < 1 || nlibs > MAX_LIBS) { fprintf(stderr, "usage: chost [-together] LIBRARY [ALSO...], at most %d\n", MAX_LIBS); return 2; }
+	int (*versions[MAX_LIBS])(void);
+	void *main_lib = NULL;
+	for (int i = 0; i < nlibs; i++) {
+		lib = dlopen(argv[first + i], RTLD_NOW | (i == 0 ? RTLD_GLOBAL : RTLD_LOCAL));
+		if (!lib) { fprintf(stderr, "chost: %s\n", dlerror()); return 1; }
+		if (i == 0) main_lib = lib;
+		versions[i] = (int (*)(void))sym("HPVersion");
+		if (!together) versions[i]();
+	}
+	for (int i = 0; together && i < nlibs; i++) versions[i]();
+	lib = main_lib;
 	char line[256], word[64], arg[128];
 	long long n;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -110,7 +129,16 @@ int main(int argc, char **argv) {
 			for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
 			printf("stopped\n");
 		} else if (!strcmp(word, "version")) {
-			printf("%d\n", version());
+			int v = versions[0]();
+			for (int i = 1; i < nlibs; i++) {
+				int w = versions[i]();
+				if (w < v) v = w;
+			}
+			printf("%d\n", v);
+		} else if (!strcmp(word, "urg") && sscanf(line, "%*s %lld", &n) == 1) {
+			long long t0 = now_ns();
+			for (long long i = 0; i < n; i++) pthread_kill(pthread_self(), SIGURG);
+			printf("%.1f\n", (double)(now_ns() - t0) / (double)n);
 		} else {
 			printf("unknown command %s\n", word);
 		}
