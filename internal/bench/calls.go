@@ -111,14 +111,11 @@ func (w spinWindows) p(p float64) float64 { return percentile(w.longest, p) }
 // at the same time, on the same CPUs, and the figures would measure two
 // processes applying.
 func (r *results) hostCalls(samples int) error {
-	m, err := newModule()
+	m, err := newBuiltModule()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(m.dir)
-	if _, err := m.build(m.out); err != nil {
-		return err
-	}
 	h, err := startCHost(m)
 	if err != nil {
 		return err

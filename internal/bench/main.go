@@ -161,6 +161,20 @@ type module struct {
 
 func newModule() (*module, error) { return newModuleOf("lib", "example.com/bench", "libbench.so") }
 
+// newBuiltModule is newModule, with its library built. The caller removes
+// m.dir.
+func newBuiltModule() (*module, error) {
+	m, err := newModule()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.build(m.out); err != nil {
+		os.RemoveAll(m.dir)
+		return nil, err
+	}
+	return m, nil
+}
+
 // newModuleOf writes the library in the folder lib of this package into a
 // module of its own.
 func newModuleOf(lib, path, name string) (*module, error) {
