@@ -134,7 +134,9 @@ func TestManyLibraries(t *testing.T) { testManyLibraries(t, false) }
 // installed dispatcher's joins that one (hp_signals_lock), so that after one
 // rebuild the four share one table. Before, the tables stayed apart, each
 // with the others' dispatchers as handlers, and the cost of a SIGURG still
-// grew with every order of them.
+// grew with every order of them. Under load it also hung in a collection:
+// a runtime that installed its handler between another's read of the
+// installed one and its write never received its SIGURG (hp_install).
 func TestManyLibrariesTogether(t *testing.T) { testManyLibraries(t, true) }
 
 func testManyLibraries(t *testing.T, together bool) {
