@@ -411,6 +411,10 @@ static const struct hp_peer *hp_image_peer(const struct sigaction *sa) {
 	void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
 	if (lib == NULL) return NULL;
 	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v2_peer");
+	// dlsym on the main program searches every library loaded with
+	// RTLD_GLOBAL too: the symbol must be the image's own.
+	Dl_info got;
+	if (get != NULL && (dladdr((void *)get, &got) == 0 || got.dli_fbase != info.dli_fbase)) get = NULL;
 	const struct hp_peer *p = get != NULL ? get() : NULL;
 	dlclose(lib);
 	return p;
@@ -615,22 +619,42 @@ int hp_signals_follower(void) { return hp_root() != &hp_self_peer; }
 // The root whose load lock this library's patcher holds.
 static const struct hp_peer *hp_locked;
 
+// Go handlers of libraries that use hotpatch that stayed installed for
+// longer than hp_installed_root waits: a copy loaded by hand, outside any
+// patcher, or one whose hold failed. They are not waited for again.
+#define HP_MAX_STUCK 16
+static void (*hp_stuck[HP_MAX_STUCK])(int, siginfo_t *, void *);
+static int hp_nstuck;
+
+static int hp_is_stuck(const struct sigaction *sa) {
+	for (int i = 0; i < hp_nstuck; i++) {
+		if (hp_stuck[i] == sa->sa_sigaction) return 1;
+	}
+	return 0;
+}
+
 // hp_installed_root returns the root of the tree whose dispatcher is
 // installed for SIGURG, if it is another library's that uses hotpatch. While
 // the installed handler is the Go runtime's of a library that uses hotpatch,
-// a patcher is between its dlopen of a copy and its hold, or a library is
-// between its runtime's start and its adoption, and the dispatcher of its
-// tree is about to be back: it waits for that, up to 2 s.
+// another tree's patcher is between its dlopen of a copy and its hold, and
+// that tree's dispatcher is about to be back: it waits for that, up to
+// 200 ms. Without the wait, the patcher locked only its own tree and put the
+// other copy's handler in its table before that copy's first call had
+// returned, and a collection in that copy could wait forever
+// (TestManyLibrariesTogether, under load).
 static const struct hp_peer *hp_installed_root(void) {
-	for (int waited = 0; waited < 2000; waited++) {
+	for (int waited = 0;; waited++) {
 		struct sigaction cur;
-		if (sigaction(SIGURG, NULL, &cur) != 0 || hp_is_dispatcher(&cur)) return NULL;
+		if (sigaction(SIGURG, NULL, &cur) != 0 || hp_is_dispatcher(&cur) || hp_is_stuck(&cur)) return NULL;
 		const struct hp_peer *p = hp_image_peer(&cur);
 		if (p == NULL) return NULL;
 		if (p->urg == cur.sa_sigaction) return hp_root_of(p);
+		if (waited == 200) {
+			if (hp_nstuck < HP_MAX_STUCK) hp_stuck[hp_nstuck++] = cur.sa_sigaction;
+			return NULL;
+		}
 		usleep(1000);
 	}
-	return NULL;
 }
 
 // hp_signals_lock takes the load lock of this library's tree. If another

@@ -204,7 +204,7 @@ func (r *results) patchedCall(lib *library, m *module) error {
 	if err := os.WriteFile(other, data, 0o755); err != nil {
 		return err
 	}
-	second, err := open(other)
+	second, err := openCopy(other)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 			if err := os.Link(own, copyPath); err != nil {
 				return err
 			}
-			l, err := open(copyPath)
+			l, err := openCopy(copyPath)
 			if err != nil {
 				return err
 			}
@@ -625,7 +625,7 @@ func (r *results) copyCost(m *module) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 		rss0, th0 := procStatus()
-		l, err := open(path)
+		l, err := openCopy(path)
 		if err != nil {
 			return err
 		}

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "d2fe6c5d9ad0f9ced3871940"
+const source = "08dfdfa83480bb419bd042a5"
