@@ -111,11 +111,7 @@ func (p *patcher) place(stamp artifact.Stamp, link bool) (path string, linked bo
 // library's patcher may load a copy: its runtime's handlers would be taken
 // for the host's, or for this copy's.
 func (p *patcher) open(stamp artifact.Stamp, path string, linked bool) (lib *library, _ string, callFn unsafe.Pointer, err error) {
-	unlock, joined := lockSignals()
-	defer unlock()
-	if joined {
-		p.log.Debug("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library that started at the same time")
-	}
+	defer lockSignals()()
 	// Some hosts put their own signal handlers back after loading a library.
 	if replaced := checkSignals(); len(replaced) > 0 {
 		p.log.Warn("hotpatch: the host replaced the signal dispatcher; it is back, and the host's handlers get what is not a Go runtime's",
@@ -183,10 +179,6 @@ func (p *patcher) load(stamp artifact.Stamp) (*loaded, error) {
 	raw := C.hp_attach(attachFn, C.hp_original_log_fn(), C.int(logging.Level()))
 	data := C.GoString(raw)
 	C.free(unsafe.Pointer(raw))
-	// Only now is the copy's SIGURG handler safe to call from the dispatcher.
-	if err := releaseSignals(); err != nil {
-		p.log.Warn("hotpatch: older copies may lose preemption", "err", err)
-	}
 	var desc description
 	if err := json.Unmarshal([]byte(data), &desc); err != nil {
 		return nil, fmt.Errorf("%s: unreadable description %q: %w", path, data, err)

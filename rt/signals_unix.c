@@ -30,14 +30,11 @@
 //   - Several libraries, SIGURG: a library that uses hotpatch and starts
 //     while another one's dispatcher is installed gives its SIGURG handlers to
 //     that dispatcher's table, and keeps that dispatcher installed, through
-//     hotpatch_signals_v2_peer. Each library with a table of its own used to
+//     hotpatch_signals_v3_peer. Each library with a table of its own used to
 //     call the other's dispatcher as one more handler, and each of those
 //     called all the others in turn: with 7 libraries and 8 rebuilds, one
 //     SIGURG ran through every order of them, and took about 540 times as
-//     long as before the first rebuild (ARCHITECTURE.md). Libraries whose
-//     runtimes start at the same time find no other's dispatcher as they
-//     start, and begin with a table each: at its first load, each joins the
-//     one whose dispatcher is installed (hp_signals_lock).
+//     long as before the first rebuild (ARCHITECTURE.md).
 //
 //   - Several libraries, faults: each library that uses hotpatch runs a
 //     fault dispatcher of its own, and each puts its own back when it finds
@@ -49,9 +46,15 @@
 //     handler outside its copies, then the handler the process had before
 //     this library's runtime started, then the default action.
 //
-// A copy's SIGURG handler may be called only once a first exported call into
-// the copy has returned, and the dispatcher is never re-entered on one thread
-// for one kind of signal: both recursions end in "fatal: morestack on
+// Every image (the original copy, a patch copy, another library) puts the
+// dispatcher back in place of its runtime's SIGURG handler inside dlopen,
+// before that runtime has started (hp_start): a Go runtime that loses one
+// SIGURG never sends that thread another, so from the moment a runtime can
+// send one, its handler must be in the table, and no runtime's bare handler
+// may be installed to swallow the others'. A handler called before its
+// runtime is ready forwards the signal to the handler it found installed,
+// the dispatcher, and the dispatcher is never re-entered on one thread for
+// one kind of signal: an unbounded recursion ends in "fatal: morestack on
 // gsignal".
 
 #define _GNU_SOURCE
@@ -180,16 +183,16 @@ static int hp_add_urg(const struct sigaction *sa, int outside);
 
 // A library's dispatcher, as other libraries that use hotpatch in the
 // process find it. The libraries whose SIGURG handlers share one table form
-// a tree: each one's leader is another library of the tree, or itself at the
-// root, whose table and dispatcher all of them use.
+// a tree: each one's leader is the library whose dispatcher was installed
+// when it started, or itself at the root, whose table and dispatcher all of
+// them use.
 struct hp_peer {
 	void (*urg)(int, siginfo_t *, void *);                 // the SIGURG dispatcher
 	int (*add_urg)(const struct sigaction *, int outside); // adds a handler to its root's table
 	void (*fault)(int, siginfo_t *, void *);               // the fault dispatcher
 	void (*lock)(void);                                    // its own load lock (hp_load_lock)
 	void (*unlock)(void);
-	const struct hp_peer *(*leader)(void);     // its leader
-	void (*join)(const struct hp_peer *root); // a root joins another tree (hp_join)
+	const struct hp_peer *(*leader)(void); // its leader
 };
 
 // hp_load_lock, the root's, is held from a patcher's check of the handlers
@@ -200,17 +203,16 @@ static void hp_lock_loads(void) { pthread_mutex_lock(&hp_load_lock); }
 static void hp_unlock_loads(void) { pthread_mutex_unlock(&hp_load_lock); }
 
 static const struct hp_peer *hp_get_leader(void);
-static void hp_join(const struct hp_peer *root);
 
-static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads, hp_get_leader, hp_join};
+static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads, hp_get_leader};
 
-// hotpatch_signals_v2_peer is how another library that uses hotpatch finds
+// hotpatch_signals_v3_peer is how another library that uses hotpatch finds
 // this library's SIGURG dispatcher (hp_peer_of).
-__attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v2_peer(void) { return &hp_self_peer; }
+__attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v3_peer(void) { return &hp_self_peer; }
 
 // This library's leader: itself, or the library whose dispatcher was
-// installed when this one's runtime started, or the root of the tree this
-// one's tree joined. It changes only under the load locks of both roots.
+// installed when this image started (hp_start). It is set once, inside
+// dlopen, before anything else reads it.
 static _Atomic(const struct hp_peer *) hp_leader = &hp_self_peer;
 
 static const struct hp_peer *hp_get_leader(void) { return atomic_load(&hp_leader); }
@@ -269,9 +271,8 @@ static int hp_skips_outside(const siginfo_t *info) {
 }
 
 static void hp_dispatch_urg(int sig, siginfo_t *info, void *ctx) {
-	// A library that joined another's tree has given it its handlers: a
-	// SIGURG that still reaches its dispatcher (installed, or in a table)
-	// goes to the root's.
+	// A library that follows another has given its handlers to the root's
+	// table: a SIGURG that still reaches its dispatcher goes there.
 	const struct hp_peer *leader = atomic_load(&hp_leader);
 	if (leader != &hp_self_peer) {
 		leader->urg(sig, info, ctx);
@@ -406,11 +407,12 @@ done:
 // or a patch copy, of this library or another), or NULL.
 static const struct hp_peer *hp_image_peer(const struct sigaction *sa) {
 	if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction == NULL) return NULL;
-	Dl_info info;
+	Dl_info info, self;
 	if (dladdr((void *)sa->sa_sigaction, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] == 0) return NULL;
+	if (dladdr((void *)&hp_self_peer, &self) != 0 && self.dli_fbase == info.dli_fbase) return &hp_self_peer;
 	void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
 	if (lib == NULL) return NULL;
-	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v2_peer");
+	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v3_peer");
 	// dlsym on the main program searches every library loaded with
 	// RTLD_GLOBAL too: the symbol must be the image's own.
 	Dl_info got;
@@ -428,26 +430,10 @@ static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
 	return p != NULL && (p->urg == sa->sa_sigaction || p->fault == sa->sa_sigaction) ? p : NULL;
 }
 
-// hp_join makes this library, a root, a library of root's tree: its
-// handlers go into root's table, and from then on every handler added to its
-// tree does too. The caller holds both roots' load locks. Until the leader
-// changes, this library's dispatcher still calls its own table: a handler
-// may be called twice for one signal, which a Go runtime tolerates, but none
-// is ever missed.
-static void hp_join(const struct hp_peer *root) {
-	while (atomic_flag_test_and_set(&hp_urg_lock)) {
-	}
-	int n = atomic_load(&hp_urg_count);
-	for (int i = 0; i < n; i++) root->add_urg(&hp_urg[i].sa, hp_urg[i].outside);
-	atomic_store(&hp_leader, root);
-	atomic_flag_clear(&hp_urg_lock);
-}
-
 // hp_install installs the dispatcher for sig, and puts the handler it
-// replaced in replaced, if not NULL. The two happen in one sigaction call:
-// a handler installed between a read and a write, by the runtime of a
-// library that starts at the same time, would be lost, and its runtime would
-// never receive its SIGURG.
+// replaced in replaced, if not NULL. The two happen in one sigaction call: a
+// handler installed between a read and a write (a host's, say) would be
+// lost, and its runtime would never receive its SIGURG.
 static int hp_install(int sig, struct sigaction *replaced) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -528,15 +514,19 @@ static int hp_code_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
 }
 #endif
 
-// hp_add_copy records the copy whose code holds addr, with the fault
-// handlers that are installed now: its runtime's.
-static int hp_add_copy(uintptr_t addr) {
+// hp_add_copy records the copy whose code holds addr, with its runtime's
+// fault handlers: faults, or if NULL, the handlers that are installed now.
+static int hp_add_copy(uintptr_t addr, const struct sigaction *faults) {
 	int n = atomic_load(&hp_copy_count);
 	if (n >= HP_MAX_COPIES) return -1;
 	struct hp_copy *c = &hp_copies[n];
 	if (hp_code_range(addr, &c->lo, &c->hi) != 0) return -2;
 	for (int i = 0; i < HP_NFAULTS; i++) {
-		if (sigaction(hp_faults[i], NULL, &c->fault[i]) != 0) return errno;
+		if (faults != NULL) {
+			c->fault[i] = faults[i];
+		} else if (sigaction(hp_faults[i], NULL, &c->fault[i]) != 0) {
+			return errno;
+		}
 		// A runtime that left a signal alone has no handler for it: its
 		// faults go where the others outside every copy go.
 		if (hp_is_dispatcher(&c->fault[i])) c->fault[i] = hp_outside[i];
@@ -545,18 +535,57 @@ static int hp_add_copy(uintptr_t addr) {
 	return 0;
 }
 
-// hp_signals_adopt records the original copy, whose code holds addr, and
-// the handlers installed now (its runtime's, and the SIGURG handler from
-// before it), then installs the dispatcher. The original copy calls it as
-// soon as its own runtime is up.
-int hp_signals_adopt(uintptr_t addr) {
+// The fault handlers of this image's runtime, as hp_start found them.
+static struct sigaction hp_go_fault[HP_NFAULTS];
+static int hp_go_fault_ok;
+
+// hp_start runs inside dlopen, right after the Go runtime's own synchronous
+// initialisation has installed its handlers (a constructor without a
+// priority runs after the Go runtime's, with every linker hotpatch builds
+// with), and before that runtime has started. It makes this image follow the
+// library whose dispatcher was installed before it, if there is one, and
+// puts the dispatcher back in place of its runtime's SIGURG handler, which
+// goes into the table at once. So does every image: the original copy,
+// another library that uses hotpatch, and a patch copy, whose patcher holds
+// the load lock and has just put the dispatcher back (hp_signals_check).
+//
+// It used to happen later, as the original copy's packages initialised
+// (hp_signals_adopt), and a patch copy's SIGURG handler joined the table once
+// a first call into the copy had returned. Meanwhile,
+// the runtime ran: its own SIGURG went to whatever handler was installed,
+// and a runtime that loses one never sends that thread another. With four
+// libraries loaded before any was called, one of their collections waited
+// forever in about one run of five (TestManyLibrariesTogether), and a
+// collection during a copy's package initialisation waited for good
+// (TestEarlyCollection). Until the runtime is ready, its handler forwards
+// every SIGURG to the dispatcher, which ignores it there (hp_dispatch_urg).
+static int hp_started;
+
+__attribute__((constructor)) static void hp_start(void) {
 	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
 	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) {
-		atomic_store(&hp_leader, leader);
-	} else if (hp_before_go_ok && hp_add_urg(&hp_before_go, 1) < 0) {
-		return -1;
+		atomic_store(&hp_leader, hp_root_of(leader));
+	} else if (hp_before_go_ok) {
+		hp_add_replaced(&hp_before_go);
 	}
-	int rc = hp_add_copy(addr);
+	hp_go_fault_ok = 1;
+	for (int i = 0; i < HP_NFAULTS; i++) {
+		if (sigaction(hp_faults[i], NULL, &hp_go_fault[i]) != 0) hp_go_fault_ok = 0;
+	}
+	struct sigaction replaced;
+	if (hp_install(SIGURG, &replaced) == 0) {
+		hp_started = 1;
+		hp_add_replaced(&replaced);
+	}
+}
+
+// hp_signals_adopt records the original copy, whose code holds addr, with
+// its runtime's fault handlers, and installs the fault dispatcher. It puts
+// the SIGURG dispatcher back too, in case something replaced it since
+// hp_start. The original copy calls it as soon as its packages initialise.
+int hp_signals_adopt(uintptr_t addr) {
+	if (!hp_started) hp_start();
+	int rc = hp_add_copy(addr, hp_go_fault_ok ? hp_go_fault : NULL);
 	if (rc != 0) return rc;
 	for (int i = 0; i < HP_NFAULTS; i++) hp_outside[i] = hp_copies[0].fault[i];
 	struct sigaction replaced;
@@ -565,32 +594,22 @@ int hp_signals_adopt(uintptr_t addr) {
 	return hp_install_faults();
 }
 
-// A patch copy's runtime installs its handlers while dlopen loads it, and
-// from the moment that runtime has initialised, its SIGURG handler swallows
-// every SIGURG meant for another runtime. A runtime that loses one such signal
-// never sends that thread another (it waits for the first to arrive), so the
-// dispatcher must be back at once: hp_signals_hold, right after dlopen, takes
-// the new handlers aside and reinstalls the dispatcher. The fault handlers go
-// into the table at once: until the copy's runtime is ready, it forwards what
-// it receives to the dispatcher, which gives it to the original copy. The
-// SIGURG handler waits for hp_signals_release, after the first call into the
-// copy has returned: calling it earlier would forward back into the
-// dispatcher. addr is the address of code in the copy.
-static struct sigaction hp_held;
-static int hp_holding;
-
+// hp_signals_hold records a patch copy that dlopen has just loaded, whose
+// code holds addr, with the fault handlers its runtime installed, and puts
+// the fault dispatcher back. Until the copy's runtime is ready, it forwards
+// the faults it receives to the dispatcher, which gives them to the original
+// copy. The copy's own hp_start has already put the SIGURG dispatcher back
+// and its runtime's SIGURG handler in the table; if it could not, the hold
+// does.
 int hp_signals_hold(uintptr_t addr) {
-	int rc = hp_add_copy(addr);
-	int irc = hp_install(SIGURG, &hp_held);
-	if (irc == 0) hp_holding = 1;
-	if (irc == 0) irc = hp_install_faults();
+	int rc = hp_add_copy(addr, NULL);
+	struct sigaction replaced;
+	int irc = hp_install(SIGURG, &replaced);
+	if (irc == 0) {
+		hp_add_replaced(&replaced);
+		irc = hp_install_faults();
+	}
 	return rc != 0 ? rc : irc;
-}
-
-int hp_signals_release(void) {
-	if (!hp_holding) return 0;
-	hp_holding = 0;
-	return hp_add_urg(&hp_held, 0) < 0 ? -1 : 0;
 }
 
 // hp_signals_check returns a mask of the signals whose handler the host
@@ -616,82 +635,8 @@ int hp_signals_check(void) {
 // another library's dispatcher's table.
 int hp_signals_follower(void) { return hp_root() != &hp_self_peer; }
 
-// The root whose load lock this library's patcher holds.
-static const struct hp_peer *hp_locked;
+// hp_signals_lock takes the load lock of this library's tree, its root's;
+// hp_signals_unlock lets it go.
+void hp_signals_lock(void) { hp_root()->lock(); }
 
-// Go handlers of libraries that use hotpatch that stayed installed for
-// longer than hp_installed_root waits: a copy loaded by hand, outside any
-// patcher, or one whose hold failed. They are not waited for again.
-#define HP_MAX_STUCK 16
-static void (*hp_stuck[HP_MAX_STUCK])(int, siginfo_t *, void *);
-static int hp_nstuck;
-
-static int hp_is_stuck(const struct sigaction *sa) {
-	for (int i = 0; i < hp_nstuck; i++) {
-		if (hp_stuck[i] == sa->sa_sigaction) return 1;
-	}
-	return 0;
-}
-
-// hp_installed_root returns the root of the tree whose dispatcher is
-// installed for SIGURG, if it is another library's that uses hotpatch. While
-// the installed handler is the Go runtime's of a library that uses hotpatch,
-// another tree's patcher is between its dlopen of a copy and its hold, and
-// that tree's dispatcher is about to be back: it waits for that, up to
-// 200 ms. Without the wait, the patcher locked only its own tree and put the
-// other copy's handler in its table before that copy's first call had
-// returned, and a collection in that copy could wait forever
-// (TestManyLibrariesTogether, under load).
-static const struct hp_peer *hp_installed_root(void) {
-	for (int waited = 0;; waited++) {
-		struct sigaction cur;
-		if (sigaction(SIGURG, NULL, &cur) != 0 || hp_is_dispatcher(&cur) || hp_is_stuck(&cur)) return NULL;
-		const struct hp_peer *p = hp_image_peer(&cur);
-		if (p == NULL) return NULL;
-		if (p->urg == cur.sa_sigaction) return hp_root_of(p);
-		if (waited == 200) {
-			if (hp_nstuck < HP_MAX_STUCK) hp_stuck[hp_nstuck++] = cur.sa_sigaction;
-			return NULL;
-		}
-		usleep(1000);
-	}
-}
-
-// hp_signals_lock takes the load lock of this library's tree. If another
-// tree's dispatcher is installed, this library's tree joins that one first,
-// and it returns 1. Two trees form when libraries' runtimes start at the
-// same time, as when a host loads several before it calls any: none finds
-// another's dispatcher installed as it starts. Each kept a table of its own,
-// with the other trees' dispatchers as handlers, and a SIGURG went through
-// every tree in every order. A patcher that holds two locks took them in the
-// order of their addresses, so two patchers never wait for each other.
-int hp_signals_lock(void) {
-	for (;;) {
-		const struct hp_peer *r = hp_root(), *t = hp_installed_root();
-		if (t == NULL || t == r) {
-			r->lock();
-			if (r->leader() == r) {
-				hp_locked = r;
-				return 0;
-			}
-			r->unlock();
-			continue;
-		}
-		const struct hp_peer *first = (uintptr_t)r < (uintptr_t)t ? r : t, *second = first == r ? t : r;
-		first->lock();
-		second->lock();
-		if (r->leader() == r && t->leader() == t) {
-			r->join(t);
-			r->unlock();
-			hp_locked = t;
-			return 1;
-		}
-		second->unlock();
-		first->unlock();
-	}
-}
-
-void hp_signals_unlock(void) {
-	hp_locked->unlock();
-	hp_locked = NULL;
-}
+void hp_signals_unlock(void) { hp_root()->unlock(); }

@@ -6,10 +6,9 @@ package rt
 #include <stdint.h>
 int hp_signals_adopt(uintptr_t addr);
 int hp_signals_hold(uintptr_t addr);
-int hp_signals_release(void);
 int hp_signals_check(void);
 int hp_signals_follower(void);
-int hp_signals_lock(void);
+void hp_signals_lock(void);
 void hp_signals_unlock(void);
 */
 import "C"
@@ -29,25 +28,20 @@ func adoptSignals() error {
 	return signalError(C.hp_signals_adopt(C.uintptr_t(reflect.ValueOf(adoptSignals).Pointer())))
 }
 
-// holdSignals puts the dispatcher back right after dlopen has loaded a patch
-// copy, whose code holds code, and records the copy's fault handlers; its
-// SIGURG handler is held aside until releaseSignals, once the first call into
-// the copy has returned.
+// holdSignals records a patch copy that dlopen has just loaded, whose code
+// holds code, with its runtime's fault handlers, and puts the fault
+// dispatcher back. The copy put the SIGURG dispatcher back itself, inside
+// dlopen (hp_start in signals_unix.c).
 func holdSignals(code unsafe.Pointer) error {
 	return signalError(C.hp_signals_hold(C.uintptr_t(uintptr(code))))
 }
 
-func releaseSignals() error { return signalError(C.hp_signals_release()) }
-
 // lockSignals keeps the patchers of the other libraries that use hotpatch
 // in the process, those whose SIGURG handlers are in the same dispatcher's
-// table, from loading a copy until the returned function is called. If
-// another library's dispatcher is installed, with a table of its own, this
-// library's handlers and those that share its table join that table first,
-// and joined is true.
-func lockSignals() (unlock func(), joined bool) {
-	joined = C.hp_signals_lock() != 0
-	return func() { C.hp_signals_unlock() }, joined
+// table, from loading a copy until the returned function is called.
+func lockSignals() (unlock func()) {
+	C.hp_signals_lock()
+	return func() { C.hp_signals_unlock() }
 }
 
 // signalsFollower reports whether this library's SIGURG handlers joined the

@@ -9,9 +9,8 @@ import "unsafe"
 // to dispatch. The preemption steps of TestWindowsCHost and TestWindowsGoHost,
 // and TestWindowsFaults, check it under Wine.
 
-func adoptSignals() error                       { return nil }
-func holdSignals(unsafe.Pointer) error          { return nil }
-func releaseSignals() error                     { return nil }
-func checkSignals() []string                    { return nil }
-func signalsFollower() bool                     { return false }
-func lockSignals() (unlock func(), joined bool) { return func() {}, false }
+func adoptSignals() error              { return nil }
+func holdSignals(unsafe.Pointer) error { return nil }
+func checkSignals() []string           { return nil }
+func signalsFollower() bool            { return false }
+func lockSignals() (unlock func())     { return func() {} }

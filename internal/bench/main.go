@@ -13,22 +13,9 @@ package main
 /*
 #cgo LDFLAGS: -ldl
 #include <dlfcn.h>
-#include <signal.h>
 #include <stdlib.h>
 
 static void* open_lib(const char* path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
-
-// open_lib_held is open_lib for a copy loaded by hand, and puts the SIGURG
-// handler it found back at once, as a patcher's hold does: else the copy's
-// runtime's handler stays installed, and each later load waits for the
-// dispatcher to be back (hp_installed_root in rt/signals_unix.c).
-static void* open_lib_held(const char* path) {
-	struct sigaction urg;
-	sigaction(SIGURG, NULL, &urg);
-	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	sigaction(SIGURG, &urg, NULL);
-	return lib;
-}
 static const char* open_error(void) { return dlerror(); }
 static void* sym(void* lib, const char* name) { return dlsym(lib, name); }
 static long long call_n(void* f, long long n) { return ((long long (*)(long long))f)(n); }
@@ -102,21 +89,10 @@ type library struct {
 	path   string
 }
 
-func open(path string) (*library, error) { return openWith(path, false) }
-
-// openCopy loads a copy of the library by hand, outside any patcher: a
-// baseline.
-func openCopy(path string) (*library, error) { return openWith(path, true) }
-
-func openWith(path string, byHand bool) (*library, error) {
+func open(path string) (*library, error) {
 	p := C.CString(path)
 	defer C.free(unsafe.Pointer(p))
-	var h unsafe.Pointer
-	if byHand {
-		h = C.open_lib_held(p)
-	} else {
-		h = C.open_lib(p)
-	}
+	h := C.open_lib(p)
 	if h == nil {
 		return nil, fmt.Errorf("dlopen %s: %s", path, C.GoString(C.open_error()))
 	}

@@ -204,7 +204,7 @@ func (r *results) patchedCall(lib *library, m *module) error {
 	if err := os.WriteFile(other, data, 0o755); err != nil {
 		return err
 	}
-	second, err := openCopy(other)
+	second, err := open(other)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (r *results) reloadLatency(lib *library, m *module, samples int) error {
 			if err := os.Link(own, copyPath); err != nil {
 				return err
 			}
-			l, err := openCopy(copyPath)
+			l, err := open(copyPath)
 			if err != nil {
 				return err
 			}
@@ -625,7 +625,7 @@ func (r *results) copyCost(m *module) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 		rss0, th0 := procStatus()
-		l, err := openCopy(path)
+		l, err := open(path)
 		if err != nil {
 			return err
 		}

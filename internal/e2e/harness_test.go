@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,11 +74,21 @@ func newLibFrom(t *testing.T, from string) *lib { return newLibOn(t, linux, from
 func newLibOn(t *testing.T, p *platform, from string) *lib {
 	t.Helper()
 	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join(from, "main.go"))
+	files := map[string][]byte{}
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err == nil {
+			files[filepath.ToSlash(rel)], err = os.ReadFile(path)
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := scaffold.Module(dir, "example.com/testlib", root, map[string][]byte{"main.go": src}); err != nil {
+	if err := scaffold.Module(dir, "example.com/testlib", root, files); err != nil {
 		t.Fatal(err)
 	}
 	return &lib{t: t, p: p, dir: dir, out: filepath.Join(dir, "build", "libtest"+p.ext), hotpatch: hotpatchBin}

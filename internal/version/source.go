@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "08dfdfa83480bb419bd042a5"
+const source = "319003602ee917208f20adad"

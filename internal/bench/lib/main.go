@@ -8,26 +8,17 @@ package main
 /*
 #cgo LDFLAGS: -ldl
 #include <dlfcn.h>
-#include <signal.h>
 #include <stdint.h>
 
 static long long call_add(void* f, long long a, long long b) {
 	return ((long long (*)(long long, long long))f)(a, b);
 }
 
-// open_and_call puts the SIGURG handler it found back once the copy has
-// answered, as a patcher's hold does: else the copy's runtime's handler
-// would stay installed, and the next patcher would wait for the dispatcher
-// to be back (hp_installed_root in rt/signals_unix.c).
 static int open_and_call(const char* path) {
-	struct sigaction urg;
-	sigaction(SIGURG, NULL, &urg);
 	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) return -1;
 	int (*version)(void) = (int (*)(void))dlsym(lib, "HPVersion");
-	int v = version ? version() : -1;
-	sigaction(SIGURG, &urg, NULL);
-	return v;
+	return version ? version() : -1;
 }
 */
 import "C"

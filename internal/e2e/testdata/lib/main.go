@@ -19,6 +19,8 @@ import (
 	"unsafe"
 
 	"github.com/hotpatch-go/hotpatch"
+
+	_ "example.com/testlib/early"
 )
 
 const version = 1
