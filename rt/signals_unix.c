@@ -211,8 +211,8 @@ static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_disp
 __attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v3_peer(void) { return &hp_self_peer; }
 
 // This library's leader: itself, or the library whose dispatcher was
-// installed when this image started (hp_start). It is set once, inside
-// dlopen, before anything else reads it.
+// installed when this image started. It is set once, inside dlopen
+// (hp_start).
 static _Atomic(const struct hp_peer *) hp_leader = &hp_self_peer;
 
 static const struct hp_peer *hp_get_leader(void) { return atomic_load(&hp_leader); }

@@ -20,8 +20,9 @@ import (
 //
 // One host loads them one at a time, each called as soon as it is loaded,
 // and another loads them all before it calls any (-together): their runtimes
-// then start at the same time, and the libraries share one table only from
-// their first load on (hp_signals_lock in rt/signals_unix.c).
+// then start at the same time. Both share one table from the start, since
+// each library gives its handlers to the dispatcher inside dlopen (hp_start
+// in rt/signals_unix.c).
 func (r *results) severalLibraries() error {
 	const libs, rebuilds, signals = 6, 6, 2000
 	m, err := newBuiltModule()

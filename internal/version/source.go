@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "319003602ee917208f20adad"
+const source = "8270ca0532baf98f1758a5b0"
