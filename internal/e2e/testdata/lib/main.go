@@ -12,15 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
+	"example.com/testlib/early"
 	"github.com/hotpatch-go/hotpatch"
-
-	_ "example.com/testlib/early"
 )
 
 const version = 1
@@ -210,28 +208,13 @@ func Flags() C.int {
 	return C.int(r)
 }
 
-var spin atomic.Int64
-
 // SpinGC runs a garbage collection while a goroutine spins in a loop without
-// calls, in this copy. Only asynchronous preemption can stop that loop, so the
-// collection ends only if this copy still receives its SIGURG.
+// calls, in this copy (early.SpinGC). Only asynchronous preemption can stop
+// that loop, so the collection ends only if this copy still receives its
+// SIGURG.
 //
 //export SpinGC
-func SpinGC() C.longlong {
-	var stop atomic.Bool
-	go func() {
-		for !stop.Load() {
-			spin.Add(1)
-		}
-	}()
-	for spin.Load() == 0 {
-		runtime.Gosched()
-	}
-	start := time.Now()
-	runtime.GC()
-	stop.Store(true)
-	return C.longlong(time.Since(start).Microseconds())
-}
+func SpinGC() C.longlong { return C.longlong(early.SpinGC().Microseconds()) }
 
 // tick is what the ticker's goroutine last got from compute.
 var tick int64

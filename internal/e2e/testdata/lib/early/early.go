@@ -18,10 +18,15 @@ import (
 var spin atomic.Int64
 
 func init() {
-	if os.Getenv("TESTLIB_EARLY_GC") == "" {
-		return
+	if os.Getenv("TESTLIB_EARLY_GC") != "" {
+		time.Sleep(100 * time.Millisecond)
+		SpinGC()
 	}
-	time.Sleep(100 * time.Millisecond)
+}
+
+// SpinGC runs a garbage collection while a goroutine spins in a loop without
+// calls, and returns how long the collection took.
+func SpinGC() time.Duration {
 	var stop atomic.Bool
 	go func() {
 		for !stop.Load() {
@@ -31,6 +36,8 @@ func init() {
 	for spin.Load() == 0 {
 		runtime.Gosched()
 	}
+	start := time.Now()
 	runtime.GC()
 	stop.Store(true)
+	return time.Since(start)
 }
