@@ -54,6 +54,27 @@ func testGoHost(t *testing.T, p *platform) {
 	gcCompletes(t, h, "spingc")
 }
 
+// TestGoHostCollectsWhileLoading runs collections of the Go host, each while
+// a goroutine spins without calls, from before the host loads the library
+// until 300 ms after, while the library's initialisation takes 100 ms
+// (TESTLIB_EARLY_GC). It guards the bug where the library's runtime, from
+// its start until hotpatch's packages had initialised, swallowed the host's
+// SIGURG: the host's thread never received another, and its collection
+// waited forever.
+func TestGoHostCollectsWhileLoading(t *testing.T) {
+	bin := goHost(t, linux)
+	l := newLibOn(t, linux, "testdata/lib")
+	l.mustBuild()
+	h := startHost(t, append(linux.hostEnv, "TESTLIB_EARLY_GC=1"), append(linux.run, bin, "-gc-while-loading", "300ms", l.out)...)
+	h.expect("compute 5", "5001")
+	h.awaitLog("collections while the library loaded")
+	gcCompletes(t, h, "hostgc")
+	l.setVersion(1, 2)
+	l.mustBuild()
+	h.await("compute 5", "5002")
+	gcCompletes(t, h, "hostgc")
+}
+
 // gcCompletes runs a spinning-loop GC command. Its time is logged, not
 // checked: only completion is the property under test.
 func gcCompletes(t *testing.T, h *host, command string) {

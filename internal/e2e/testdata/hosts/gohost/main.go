@@ -3,7 +3,7 @@
 // host.c. Its own runtime is one more Go runtime in the process, whose
 // preemption the SIGURG dispatcher must keep working.
 //
-//	gohost [-also LIBRARY2] LIBRARY
+//	gohost [-also LIBRARY2] [-gc-while-loading D] LIBRARY
 package main
 
 /*
@@ -51,9 +51,15 @@ import (
 
 func main() {
 	also := flag.String("also", "", "a second library, whose Compute the command compute2 calls")
+	gcWhileLoading := flag.Duration("gc-while-loading", 0, "run collections of the host, each while a goroutine spins, from before the library loads until D after")
 	flag.Parse()
 	C.make_urg_key()
+	stopGC := collectUntil(*gcWhileLoading > 0)
 	lib := open(flag.Arg(0))
+	if *gcWhileLoading > 0 {
+		time.Sleep(*gcWhileLoading)
+		fmt.Fprintf(os.Stderr, "gohost: %d collections while the library loaded\n", stopGC())
+	}
 	sym := func(name string) unsafe.Pointer { return symbol(lib, name) }
 	compute, spinGC := sym("Compute"), sym("SpinGC")
 	var compute2 unsafe.Pointer
@@ -204,6 +210,28 @@ func threadExits(n int, call func()) int {
 }
 
 var spin atomic.Int64
+
+// collectUntil runs hostGC over and over, if run, until the returned
+// function is called, which returns how many collections ended.
+func collectUntil(run bool) func() int {
+	if !run {
+		return func() int { return 0 }
+	}
+	var stop atomic.Bool
+	done := make(chan int)
+	go func() {
+		n := 0
+		for !stop.Load() {
+			hostGC()
+			n++
+		}
+		done <- n
+	}()
+	return func() int {
+		stop.Store(true)
+		return <-done
+	}
+}
 
 // hostGC runs a garbage collection of the host's runtime while a goroutine
 // spins in a loop without calls: it ends only if the host still receives its
