@@ -69,7 +69,9 @@
 #include <dlfcn.h>
 #include <ucontext.h>
 #ifdef __linux__
+#include <dirent.h>
 #include <link.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #endif
 #ifdef __APPLE__
@@ -561,6 +563,29 @@ static int hp_go_fault_ok;
 // every SIGURG to the dispatcher, which ignores it there (hp_dispatch_urg).
 static int hp_started;
 
+// hp_resend_urg sends a SIGURG to every thread of the process. A window
+// stays before hp_start: the Go runtime's own constructor starts the runtime
+// on a thread of its own, and a runtime that runs before hp_start swallows,
+// with its own handler, the SIGURG meant for the others (a Go host's
+// collection waited forever so, once in CI, TestGoHostCollectsWhileLoading).
+// Every Go runtime takes a SIGURG that nobody sent as a chance to preempt,
+// and clears the thread's pending signal: a thread whose SIGURG was lost
+// gets one again.
+static void hp_resend_urg(void) {
+#ifdef __linux__
+	DIR *d = opendir("/proc/self/task");
+	if (d == NULL) return;
+	pid_t pid = getpid();
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+		if (tid > 0 && *end == 0) syscall(SYS_tgkill, pid, tid, SIGURG);
+	}
+	closedir(d);
+#endif
+}
+
 __attribute__((constructor)) static void hp_start(void) {
 	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
 	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) {
@@ -576,6 +601,7 @@ __attribute__((constructor)) static void hp_start(void) {
 	if (hp_install(SIGURG, &replaced) == 0) {
 		hp_started = 1;
 		hp_add_replaced(&replaced);
+		hp_resend_urg();
 	}
 }
 

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "8270ca0532baf98f1758a5b0"
+const source = "bcfa63aeffa41b119dfd5204"
