@@ -75,6 +75,24 @@ func TestGoHostCollectsWhileLoading(t *testing.T) {
 	gcCompletes(t, h, "hostgc")
 }
 
+// TestGoHostLostURG makes a collection of the Go host lose its SIGURG (the
+// kernel discards it while the host's handler is SIG_IGN), puts the host's
+// handler back and loads the library: a Go runtime never sends that thread
+// another SIGURG, so the collection ends only if loading the library sends
+// every thread one (hp_resend_urg). A runtime that starts before hp_start
+// loses the host's SIGURG so, by a race that this test cannot make happen on
+// demand: a Go host's collection waited forever so, once in CI
+// (TestGoHostCollectsWhileLoading).
+func TestGoHostLostURG(t *testing.T) {
+	bin := goHost(t, linux)
+	l := newLibOn(t, linux, "testdata/lib")
+	l.mustBuild()
+	h := startHost(t, linux.hostEnv, append(linux.run, bin, "-lose-urg", l.out)...)
+	h.expect("compute 5", "5001")
+	h.awaitLog("the collection that lost its SIGURG ended")
+	gcCompletes(t, h, "hostgc")
+}
+
 // gcCompletes runs a spinning-loop GC command. Its time is logged, not
 // checked: only completion is the property under test.
 func gcCompletes(t *testing.T, h *host, command string) {

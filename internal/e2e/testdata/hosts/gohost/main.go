@@ -3,7 +3,7 @@
 // host.c. Its own runtime is one more Go runtime in the process, whose
 // preemption the SIGURG dispatcher must keep working.
 //
-//	gohost [-also LIBRARY2] [-gc-while-loading D] LIBRARY
+//	gohost [-also LIBRARY2] [-gc-while-loading D] [-lose-urg] LIBRARY
 package main
 
 /*
@@ -24,14 +24,48 @@ static int call_int(void* f) { return ((int (*)(void))f)(); }
 // when a thread ends.
 #ifdef __linux__
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 static pthread_key_t urg_key;
 static void urg_now(void* v) { (void)v; syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGURG); }
 static void make_urg_key(void) { pthread_key_create(&urg_key, urg_now); }
 static void urg_when_thread_ends(void) { pthread_setspecific(urg_key, (void*)1); }
+
+// lose_urg_then_open makes the host lose its SIGURG: the kernel discards
+// every SIGURG until a thread of its own puts the host's handler back after
+// wait_ms and then loads the library at path (opened_lib). The host's
+// collection that starts meanwhile never receives its signal, and a Go
+// runtime never sends that thread another.
+static struct sigaction saved_urg;
+static const char* lose_path;
+static int lose_wait_ms;
+static void* _Atomic opened_lib;
+static void* restore_then_open(void* arg) {
+	(void)arg;
+	usleep(lose_wait_ms * 1000);
+	sigaction(SIGURG, &saved_urg, NULL);
+	void* l = lib_open(lose_path, 0);
+	opened_lib = l != NULL ? l : (void*)-1;
+	return NULL;
+}
+static void lose_urg_then_open(const char* path, int wait_ms) {
+	struct sigaction ign;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGURG, &ign, &saved_urg);
+	lose_path = path;
+	lose_wait_ms = wait_ms;
+	pthread_t t;
+	pthread_create(&t, NULL, restore_then_open, NULL);
+	pthread_detach(t);
+}
+static void* lost_urg_lib(void) { return opened_lib; }
 #else
 static void make_urg_key(void) {}
 static void urg_when_thread_ends(void) {}
+static void lose_urg_then_open(const char* path, int wait_ms) { (void)path; (void)wait_ms; }
+static void* lost_urg_lib(void) { return NULL; }
 #endif
 */
 import "C"
@@ -52,10 +86,16 @@ import (
 func main() {
 	also := flag.String("also", "", "a second library, whose Compute the command compute2 calls")
 	gcWhileLoading := flag.Duration("gc-while-loading", 0, "run collections of the host, each while a goroutine spins, from before the library loads until D after")
+	loseURG := flag.Bool("lose-urg", false, "lose the host's SIGURG during a collection, then load the library (Linux)")
 	flag.Parse()
 	C.make_urg_key()
 	stopGC := collectUntil(*gcWhileLoading > 0)
-	lib := open(flag.Arg(0))
+	var lib unsafe.Pointer
+	if *loseURG {
+		lib = openAfterLostURG(flag.Arg(0))
+	} else {
+		lib = open(flag.Arg(0))
+	}
 	if *gcWhileLoading > 0 {
 		time.Sleep(*gcWhileLoading)
 		fmt.Fprintf(os.Stderr, "gohost: %d collections while the library loaded\n", stopGC())
@@ -141,6 +181,24 @@ func open(path string) unsafe.Pointer {
 		fmt.Fprintln(os.Stderr, "gohost:", path+":", C.GoString(C.open_error()))
 		os.Exit(1)
 	}
+	return lib
+}
+
+// openAfterLostURG runs a collection of the host, while a goroutine spins,
+// that loses its SIGURG (lose_urg_then_open), and returns the library at
+// path, which a thread of the host loads meanwhile. The collection ends only
+// if loading the library sends the host's thread a SIGURG again.
+func openAfterLostURG(path string) unsafe.Pointer {
+	p := C.CString(path)
+	defer C.free(unsafe.Pointer(p))
+	C.lose_urg_then_open(p, 300)
+	took := hostGC()
+	lib := C.lost_urg_lib()
+	if lib == nil || uintptr(lib) == ^uintptr(0) {
+		fmt.Fprintln(os.Stderr, "gohost: the collection ended, but the library is not loaded:", path)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "gohost: the collection that lost its SIGURG ended after %v\n", took.Round(time.Millisecond))
 	return lib
 }
 
