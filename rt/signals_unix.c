@@ -184,52 +184,36 @@ static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx);
 static int hp_add_urg(const struct sigaction *sa, int outside);
 
 // A library's dispatcher, as other libraries that use hotpatch in the
-// process find it. The libraries whose SIGURG handlers share one table form
-// a tree: each one's leader is the library whose dispatcher was installed
-// when it started, or itself at the root, whose table and dispatcher all of
-// them use.
+// process find it.
 struct hp_peer {
 	void (*urg)(int, siginfo_t *, void *);                 // the SIGURG dispatcher
-	int (*add_urg)(const struct sigaction *, int outside); // adds a handler to its root's table
+	int (*add_urg)(const struct sigaction *, int outside); // adds a handler to its table
 	void (*fault)(int, siginfo_t *, void *);               // the fault dispatcher
-	void (*lock)(void);                                    // its own load lock (hp_load_lock)
+	void (*lock)(void);                                    // its load lock (hp_load_lock)
 	void (*unlock)(void);
-	const struct hp_peer *(*leader)(void); // its leader
 };
 
-// hp_load_lock, the root's, is held from a patcher's check of the handlers
-// to its hold of a new copy's (hp_signals_check, hp_signals_hold), by the
-// patcher of every library of the tree.
+// hp_load_lock is held from a patcher's check of the handlers to its hold of
+// a new copy's (hp_signals_check, hp_signals_hold), by this library's
+// patcher and by those of the libraries that follow it.
 static pthread_mutex_t hp_load_lock = PTHREAD_MUTEX_INITIALIZER;
 static void hp_lock_loads(void) { pthread_mutex_lock(&hp_load_lock); }
 static void hp_unlock_loads(void) { pthread_mutex_unlock(&hp_load_lock); }
 
-static const struct hp_peer *hp_get_leader(void);
-
-static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads, hp_get_leader};
+static const struct hp_peer hp_self_peer = {hp_dispatch_urg, hp_add_urg, hp_dispatch_fault, hp_lock_loads, hp_unlock_loads};
 
 // hotpatch_signals_v3_peer is how another library that uses hotpatch finds
 // this library's SIGURG dispatcher (hp_peer_of).
 __attribute__((visibility("default"))) const struct hp_peer *hotpatch_signals_v3_peer(void) { return &hp_self_peer; }
 
-// This library's leader: itself, or the library whose dispatcher was
-// installed when this image started. It is set once, inside dlopen
-// (hp_start).
+// The dispatcher whose table holds this library's SIGURG handlers: its own,
+// or the one of the library whose dispatcher was installed when this image
+// started. It is set once, inside dlopen (hp_start). Only a library that
+// follows none installs its own SIGURG dispatcher, so a leader never follows
+// another.
 static _Atomic(const struct hp_peer *) hp_leader = &hp_self_peer;
 
 static const struct hp_peer *hp_get_leader(void) { return atomic_load(&hp_leader); }
-
-// hp_root_of returns the root of p's tree.
-static const struct hp_peer *hp_root_of(const struct hp_peer *p) {
-	for (int i = 0; i < HP_MAX_COPIES; i++) {
-		const struct hp_peer *l = p->leader();
-		if (l == p) break;
-		p = l;
-	}
-	return p;
-}
-
-static const struct hp_peer *hp_root(void) { return hp_root_of(&hp_self_peer); }
 
 static void hp_call(const struct sigaction *h, int sig, siginfo_t *info, void *ctx) {
 	if (h->sa_flags & SA_SIGINFO) {
@@ -273,13 +257,6 @@ static int hp_skips_outside(const siginfo_t *info) {
 }
 
 static void hp_dispatch_urg(int sig, siginfo_t *info, void *ctx) {
-	// A library that follows another has given its handlers to the root's
-	// table: a SIGURG that still reaches its dispatcher goes there.
-	const struct hp_peer *leader = atomic_load(&hp_leader);
-	if (leader != &hp_self_peer) {
-		leader->urg(sig, info, ctx);
-		return;
-	}
 	int saved_errno = errno;
 	long tid = hp_thread_id();
 	if (hp_is_active(hp_urg_active, tid)) {
@@ -364,7 +341,7 @@ static void hp_dispatch_fault(int sig, siginfo_t *info, void *ctx) {
 }
 
 static int hp_is_dispatcher(const struct sigaction *sa) {
-	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault || sa->sa_sigaction == hp_root()->urg);
+	return (sa->sa_flags & SA_SIGINFO) && (sa->sa_sigaction == hp_dispatch_urg || sa->sa_sigaction == hp_dispatch_fault || sa->sa_sigaction == hp_get_leader()->urg);
 }
 
 static int hp_is_real(const struct sigaction *sa) {
@@ -376,14 +353,14 @@ static int hp_is_real(const struct sigaction *sa) {
 // other libraries add theirs too.
 static atomic_flag hp_urg_lock = ATOMIC_FLAG_INIT;
 
-// hp_add_urg adds sa to the SIGURG handlers of this library's tree, in its
-// root's table; outside says that it is not the handler of a copy of any
+// hp_add_urg adds sa to the SIGURG handlers, in its leader's table; outside
+// says that it is not the handler of a copy of any
 // library that uses hotpatch.
 static int hp_add_urg(const struct sigaction *sa, int outside) {
 	if (!hp_is_real(sa)) return 0;
 	while (atomic_flag_test_and_set(&hp_urg_lock)) {
 	}
-	const struct hp_peer *leader = atomic_load(&hp_leader);
+	const struct hp_peer *leader = hp_get_leader();
 	if (leader != &hp_self_peer) {
 		atomic_flag_clear(&hp_urg_lock);
 		return leader->add_urg(sa, outside);
@@ -439,7 +416,7 @@ static const struct hp_peer *hp_peer_of(const struct sigaction *sa) {
 static int hp_install(int sig, struct sigaction *replaced) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = sig == SIGURG ? hp_root()->urg : hp_dispatch_fault;
+	sa.sa_sigaction = sig == SIGURG ? hp_get_leader()->urg : hp_dispatch_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	if (sigaction(sig, &sa, replaced) != 0) return errno;
@@ -453,14 +430,14 @@ static int hp_install_faults(void) {
 }
 
 // hp_add_replaced adds the SIGURG handler that the dispatcher replaced to
-// the table of this library's tree, and reports whether it is a host's: in
-// no image of a library that uses hotpatch. Another tree's dispatcher is
-// added as one handler: it calls its own table.
+// the table, and reports whether it is a host's: in no image of a library
+// that uses hotpatch. Another library's dispatcher with a table of its own
+// is added as one handler: it calls its own table.
 static int hp_add_replaced(const struct sigaction *old) {
 	if (!hp_is_real(old)) return 0;
 	const struct hp_peer *p = hp_peer_of(old);
 	if (p != NULL) {
-		if (hp_root_of(p) != hp_root()) hp_add_urg(old, 0);
+		if (p != hp_get_leader()) hp_add_urg(old, 0);
 		return 0;
 	}
 	int host = hp_image_peer(old) == NULL;
@@ -544,7 +521,8 @@ static int hp_go_fault_ok;
 // hp_start runs inside dlopen, right after the Go runtime's own synchronous
 // initialisation has installed its handlers (a constructor without a
 // priority runs after the Go runtime's, with every linker hotpatch builds
-// with), and before that runtime has started. It makes this image follow the
+// with), and most often before that runtime has started (hp_resend_urg
+// covers the rest). It makes this image follow the
 // library whose dispatcher was installed before it, if there is one, and
 // puts the dispatcher back in place of its runtime's SIGURG handler, which
 // goes into the table at once. So does every image: the original copy,
@@ -589,7 +567,7 @@ static void hp_resend_urg(void) {
 __attribute__((constructor)) static void hp_start(void) {
 	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
 	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) {
-		atomic_store(&hp_leader, hp_root_of(leader));
+		atomic_store(&hp_leader, leader);
 	} else if (hp_before_go_ok) {
 		hp_add_replaced(&hp_before_go);
 	}
@@ -659,10 +637,10 @@ int hp_signals_check(void) {
 
 // hp_signals_follower reports whether this library's SIGURG handlers are in
 // another library's dispatcher's table.
-int hp_signals_follower(void) { return hp_root() != &hp_self_peer; }
+int hp_signals_follower(void) { return hp_get_leader() != &hp_self_peer; }
 
-// hp_signals_lock takes the load lock of this library's tree, its root's;
+// hp_signals_lock takes the load lock of this library's leader;
 // hp_signals_unlock lets it go.
-void hp_signals_lock(void) { hp_root()->lock(); }
+void hp_signals_lock(void) { hp_get_leader()->lock(); }
 
-void hp_signals_unlock(void) { hp_root()->unlock(); }
+void hp_signals_unlock(void) { hp_get_leader()->unlock(); }

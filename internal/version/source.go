@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "bcfa63aeffa41b119dfd5204"
+const source = "d95663bcd06a85fbe3da36e8"
