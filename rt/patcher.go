@@ -115,6 +115,9 @@ func startPatcher() {
 	} else if signalsFollower() {
 		p.log.Debug("hotpatch: this library's SIGURG handlers joined the signal dispatcher of a library loaded before it")
 	}
+	if signalsEarly() {
+		p.log.Debug("hotpatch: the signal dispatcher took this runtime's SIGURG handler as the runtime installed it")
+	}
 	p.budget = copyBudget()
 	thePatcher = p
 	close(patcherStarted)

@@ -521,13 +521,18 @@ static int hp_go_fault_ok;
 // hp_start runs inside dlopen, right after the Go runtime's own synchronous
 // initialisation has installed its handlers (a constructor without a
 // priority runs after the Go runtime's, with every linker hotpatch builds
-// with), and most often before that runtime has started (hp_resend_urg
-// covers the rest). It makes this image follow the
-// library whose dispatcher was installed before it, if there is one, and
-// puts the dispatcher back in place of its runtime's SIGURG handler, which
-// goes into the table at once. So does every image: the original copy,
-// another library that uses hotpatch, and a patch copy, whose patcher holds
-// the load lock and has just put the dispatcher back (hp_signals_check).
+// with). It makes this image follow the library whose dispatcher was
+// installed before it, if there is one, and puts the dispatcher back in
+// place of its runtime's SIGURG handler, which goes into the table at once.
+// So does every image: the original copy, another library that uses
+// hotpatch, and a patch copy, whose patcher holds the load lock and has just
+// put the dispatcher back (hp_signals_check).
+//
+// On Linux, that happens earlier still, and the runtime's SIGURG handler is
+// never installed at all: the runtime installs its handlers through the C
+// library's sigaction (runtime/cgo's x_cgo_sigaction, which sanitizers rely
+// on), this image is linked with --wrap=sigaction (signals_linux.go), and
+// __wrap_sigaction puts the handler in the table instead.
 //
 // It used to happen later, as the original copy's packages initialised
 // (hp_signals_adopt), and a patch copy's SIGURG handler joined the table once
@@ -541,14 +546,21 @@ static int hp_go_fault_ok;
 // every SIGURG to the dispatcher, which ignores it there (hp_dispatch_urg).
 static int hp_started;
 
-// hp_resend_urg sends a SIGURG to every thread of the process. A window
-// stays before hp_start: the Go runtime's own constructor starts the runtime
-// on a thread of its own, and a runtime that runs before hp_start swallows,
-// with its own handler, the SIGURG meant for the others (a Go host's
-// collection waited forever so, once in CI, TestGoHostCollectsWhileLoading).
-// Every Go runtime takes a SIGURG that nobody sent as a chance to preempt,
-// and clears the thread's pending signal: a thread whose SIGURG was lost
-// gets one again.
+// hp_started_early says that __wrap_sigaction took this image's runtime's
+// SIGURG handler before the runtime could install it.
+static int hp_started_early;
+
+// hp_resend_urg sends a SIGURG to every thread of the process. Without
+// --wrap=sigaction, a window stays before hp_start: the Go runtime's own
+// constructor starts the runtime on a thread of its own, and a runtime that
+// runs before hp_start swallows, with its own handler, the SIGURG meant for
+// the others (a Go host's collection waited forever so, once in CI,
+// TestGoHostCollectsWhileLoading). Every Go runtime takes a SIGURG that
+// nobody sent as a chance to preempt, and clears the thread's pending
+// signal: a thread whose SIGURG was lost gets one again. That costs every
+// thread of the process a call of every runtime's handler, at every load:
+// with 100 copies, 42 ms of CPU a load against 9 ms without, which is why
+// the wrap comes first.
 static void hp_resend_urg(void) {
 #ifdef __linux__
 	DIR *d = opendir("/proc/self/task");
@@ -564,22 +576,61 @@ static void hp_resend_urg(void) {
 #endif
 }
 
-__attribute__((constructor)) static void hp_start(void) {
+// hp_start_urg makes this image follow the library whose dispatcher was
+// installed before its runtime, if there is one, or else records the
+// handler that was, and installs the dispatcher with go_urg, this image's
+// runtime's SIGURG handler, in the table; or if go_urg is NULL, with the
+// handler that the dispatcher replaces, which is then the runtime's.
+static int hp_start_urg(const struct sigaction *go_urg) {
 	const struct hp_peer *leader = hp_before_go_ok ? hp_peer_of(&hp_before_go) : NULL;
 	if (leader != NULL && leader->urg == hp_before_go.sa_sigaction) {
 		atomic_store(&hp_leader, leader);
 	} else if (hp_before_go_ok) {
 		hp_add_replaced(&hp_before_go);
 	}
+	if (go_urg != NULL) hp_add_replaced(go_urg);
+	struct sigaction replaced;
+	if (hp_install(SIGURG, &replaced) != 0) return -1;
+	hp_started = 1;
+	hp_add_replaced(&replaced);
+	return 0;
+}
+
+#ifdef __linux__
+int __real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+// hp_owns reports whether sa's handler is code of this image.
+static int hp_owns(const struct sigaction *sa) {
+	void *h = (sa->sa_flags & SA_SIGINFO) ? (void *)sa->sa_sigaction : (void *)sa->sa_handler;
+	Dl_info info, self;
+	return dladdr(h, &info) != 0 && dladdr((void *)&hp_self_peer, &self) != 0 && info.dli_fbase == self.dli_fbase;
+}
+
+// __wrap_sigaction is every sigaction call of this image, the Go runtime's
+// included (ld --wrap). The first SIGURG handler of this image that anything
+// installs before hp_start is its runtime's, inside the runtime's
+// constructor: it goes into the dispatcher's table, and the dispatcher is
+// installed instead. If the dispatcher cannot be, the handler is installed
+// as asked, and hp_start takes it as it would without the wrap: a runtime
+// whose sigaction fails ends the process.
+__attribute__((visibility("hidden"))) int __wrap_sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+	if (sig == SIGURG && act != NULL && !hp_started && hp_is_real(act) && hp_owns(act)) {
+		struct sigaction before;
+		if (__real_sigaction(sig, NULL, &before) == 0 && hp_start_urg(act) == 0) {
+			hp_started_early = 1;
+			if (old != NULL) *old = before;
+			return 0;
+		}
+	}
+	return __real_sigaction(sig, act, old);
+}
+#endif
+
+__attribute__((constructor)) static void hp_start(void) {
+	if (!hp_started && hp_start_urg(NULL) == 0) hp_resend_urg();
 	hp_go_fault_ok = 1;
 	for (int i = 0; i < HP_NFAULTS; i++) {
 		if (sigaction(hp_faults[i], NULL, &hp_go_fault[i]) != 0) hp_go_fault_ok = 0;
-	}
-	struct sigaction replaced;
-	if (hp_install(SIGURG, &replaced) == 0) {
-		hp_started = 1;
-		hp_add_replaced(&replaced);
-		hp_resend_urg();
 	}
 }
 
@@ -634,6 +685,10 @@ int hp_signals_check(void) {
 	}
 	return mask;
 }
+
+// hp_signals_early reports whether this image's runtime never had its own
+// SIGURG handler installed (__wrap_sigaction).
+int hp_signals_early(void) { return hp_started_early; }
 
 // hp_signals_follower reports whether this library's SIGURG handlers are in
 // another library's dispatcher's table.

@@ -8,6 +8,7 @@ int hp_signals_adopt(uintptr_t addr);
 int hp_signals_hold(uintptr_t addr);
 int hp_signals_check(void);
 int hp_signals_follower(void);
+int hp_signals_early(void);
 void hp_signals_lock(void);
 void hp_signals_unlock(void);
 */
@@ -47,6 +48,11 @@ func lockSignals() (unlock func()) {
 // signalsFollower reports whether this library's SIGURG handlers joined the
 // dispatcher of another library that uses hotpatch, loaded before it.
 func signalsFollower() bool { return C.hp_signals_follower() != 0 }
+
+// signalsEarly reports whether this copy's runtime never had its own SIGURG
+// handler installed: the dispatcher took it as the runtime installed it
+// (signals_linux.go).
+func signalsEarly() bool { return C.hp_signals_early() != 0 }
 
 // checkSignals reports the signals whose dispatcher the host replaced since
 // the last check, and puts the dispatcher back: a replacing handler keeps

@@ -13,4 +13,5 @@ func adoptSignals() error              { return nil }
 func holdSignals(unsafe.Pointer) error { return nil }
 func checkSignals() []string           { return nil }
 func signalsFollower() bool            { return false }
+func signalsEarly() bool               { return false }
 func lockSignals() (unlock func())     { return func() {} }

@@ -75,22 +75,30 @@ func TestGoHostCollectsWhileLoading(t *testing.T) {
 	gcCompletes(t, h, "hostgc")
 }
 
-// TestGoHostLostURG makes a collection of the Go host lose its SIGURG (the
-// kernel discards it while the host's handler is SIG_IGN), puts the host's
-// handler back and loads the library: a Go runtime never sends that thread
-// another SIGURG, so the collection ends only if loading the library sends
-// every thread one (hp_resend_urg). A runtime that starts before hp_start
-// loses the host's SIGURG so, by a race that this test cannot make happen on
-// demand: a Go host's collection waited forever so, once in CI
-// (TestGoHostCollectsWhileLoading).
-func TestGoHostLostURG(t *testing.T) {
+// TestGoHostNeverSeesLibraryHandler watches the SIGURG handler from a
+// thread of a Go host while the library loads and while two builds apply:
+// the only handler other than the host's that it may ever see is the
+// dispatcher. A library's runtime installs its own handler inside dlopen,
+// and it used to stay installed until hotpatch's constructor put the
+// dispatcher back: a runtime that started meanwhile swallowed the host's
+// SIGURG with it, and a Go host's collection waited forever so, once in CI
+// (TestGoHostCollectsWhileLoading). Linked with --wrap=sigaction, the
+// library's runtime never installs it (rt/signals_linux.go).
+func TestGoHostNeverSeesLibraryHandler(t *testing.T) {
 	bin := goHost(t, linux)
 	l := newLibOn(t, linux, "testdata/lib")
 	l.mustBuild()
-	h := startHost(t, linux.hostEnv, append(linux.run, bin, "-lose-urg", l.out)...)
+	h := startHost(t, linux.hostEnv, append(linux.run, bin, "-watch-urg", l.out)...)
 	h.expect("compute 5", "5001")
-	h.awaitLog("the collection that lost its SIGURG ended")
-	gcCompletes(t, h, "hostgc")
+	h.awaitLog("the signal dispatcher took this runtime's SIGURG handler as the runtime installed it")
+	for v := 1; v <= 2; v++ {
+		l.setVersion(v, v+1)
+		l.mustBuild()
+		h.await("compute 5", strconv.Itoa(5000+v+1))
+	}
+	if got := h.do("urg-seen"); got != "1" {
+		t.Fatalf("the host saw %s SIGURG handlers other than its own, want 1, the dispatcher: a library's runtime had its own handler installed", got)
+	}
 }
 
 // gcCompletes runs a spinning-loop GC command. Its time is logged, not

@@ -155,6 +155,7 @@ func testManyLibraries(t *testing.T, together bool) {
 	}
 	h := startHost(t, env, append(args, l.out)...)
 	h.awaitCount(followed, 3)
+	h.awaitCount("hotpatch: the signal dispatcher took this runtime's SIGURG handler as the runtime installed it", 4)
 	for v := 1; v <= 3; v++ {
 		l.setVersion(v, v+1)
 		l.mustBuild()

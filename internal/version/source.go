@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "d95663bcd06a85fbe3da36e8"
+const source = "357827652aa8251166c2c249"

@@ -3,7 +3,7 @@
 // host.c. Its own runtime is one more Go runtime in the process, whose
 // preemption the SIGURG dispatcher must keep working.
 //
-//	gohost [-also LIBRARY2] [-gc-while-loading D] [-lose-urg] LIBRARY
+//	gohost [-also LIBRARY2] [-gc-while-loading D] [-watch-urg] LIBRARY
 package main
 
 /*
@@ -32,40 +32,53 @@ static void urg_now(void* v) { (void)v; syscall(SYS_tgkill, getpid(), syscall(SY
 static void make_urg_key(void) { pthread_key_create(&urg_key, urg_now); }
 static void urg_when_thread_ends(void) { pthread_setspecific(urg_key, (void*)1); }
 
-// lose_urg_then_open makes the host lose its SIGURG: the kernel discards
-// every SIGURG until a thread of its own puts the host's handler back after
-// wait_ms and then loads the library at path (opened_lib). The host's
-// collection that starts meanwhile never receives its signal, and a Go
-// runtime never sends that thread another.
-static struct sigaction saved_urg;
-static const char* lose_path;
-static int lose_wait_ms;
-static void* _Atomic opened_lib;
-static void* restore_then_open(void* arg) {
+// watch_urg starts a thread that keeps reading the SIGURG handler, with no
+// lock that dlopen holds, and records each one it sees that is not the
+// host's own; urg_seen says how many it saw. A library's Go runtime must
+// never have its own SIGURG handler installed, not even for the moment
+// between its installing it and hotpatch putting the dispatcher back:
+// meanwhile it swallows the SIGURG of every other runtime.
+#include <stdatomic.h>
+#include <sys/prctl.h>
+#include <time.h>
+#define MAX_SEEN 16
+static void* seen[MAX_SEEN];
+static atomic_int nseen;
+static void* host_urg;
+static void* urg_of(const struct sigaction* sa) { return (sa->sa_flags & SA_SIGINFO) ? (void*)sa->sa_sigaction : (void*)sa->sa_handler; }
+static void* watch_urg_loop(void* arg) {
 	(void)arg;
-	usleep(lose_wait_ms * 1000);
-	sigaction(SIGURG, &saved_urg, NULL);
-	void* l = lib_open(lose_path, 0);
-	opened_lib = l != NULL ? l : (void*)-1;
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	struct timespec pause = {0, 5000};
+	for (;;) {
+		struct sigaction cur;
+		if (sigaction(SIGURG, NULL, &cur) == 0) {
+			void* h = urg_of(&cur);
+			int n = atomic_load(&nseen), known = h == host_urg || h == (void*)SIG_DFL || h == (void*)SIG_IGN;
+			for (int i = 0; i < n && !known; i++) known = seen[i] == h;
+			if (!known && n < MAX_SEEN) {
+				seen[n] = h;
+				atomic_store(&nseen, n + 1);
+			}
+		}
+		nanosleep(&pause, NULL);
+	}
 	return NULL;
 }
-static void lose_urg_then_open(const char* path, int wait_ms) {
-	struct sigaction ign;
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
-	sigaction(SIGURG, &ign, &saved_urg);
-	lose_path = path;
-	lose_wait_ms = wait_ms;
+static void watch_urg(void) {
+	struct sigaction cur;
+	sigaction(SIGURG, NULL, &cur);
+	host_urg = urg_of(&cur);
 	pthread_t t;
-	pthread_create(&t, NULL, restore_then_open, NULL);
+	pthread_create(&t, NULL, watch_urg_loop, NULL);
 	pthread_detach(t);
 }
-static void* lost_urg_lib(void) { return opened_lib; }
+static int urg_seen(void) { return atomic_load(&nseen); }
 #else
 static void make_urg_key(void) {}
 static void urg_when_thread_ends(void) {}
-static void lose_urg_then_open(const char* path, int wait_ms) { (void)path; (void)wait_ms; }
-static void* lost_urg_lib(void) { return NULL; }
+static void watch_urg(void) {}
+static int urg_seen(void) { return -1; }
 #endif
 */
 import "C"
@@ -86,16 +99,14 @@ import (
 func main() {
 	also := flag.String("also", "", "a second library, whose Compute the command compute2 calls")
 	gcWhileLoading := flag.Duration("gc-while-loading", 0, "run collections of the host, each while a goroutine spins, from before the library loads until D after")
-	loseURG := flag.Bool("lose-urg", false, "lose the host's SIGURG during a collection, then load the library (Linux)")
+	watchURG := flag.Bool("watch-urg", false, "record every SIGURG handler installed from before the library loads on, for urg-seen (Linux)")
 	flag.Parse()
 	C.make_urg_key()
-	stopGC := collectUntil(*gcWhileLoading > 0)
-	var lib unsafe.Pointer
-	if *loseURG {
-		lib = openAfterLostURG(flag.Arg(0))
-	} else {
-		lib = open(flag.Arg(0))
+	if *watchURG {
+		C.watch_urg()
 	}
+	stopGC := collectUntil(*gcWhileLoading > 0)
+	lib := open(flag.Arg(0))
 	if *gcWhileLoading > 0 {
 		time.Sleep(*gcWhileLoading)
 		fmt.Fprintf(os.Stderr, "gohost: %d collections while the library loaded\n", stopGC())
@@ -137,6 +148,8 @@ func main() {
 			fmt.Println(int64(C.call_ll_ll(compute2, C.longlong(x))))
 		case "spingc":
 			fmt.Println(int64(C.call_ll(spinGC)))
+		case "urg-seen":
+			fmt.Println(C.urg_seen())
 		case "hostgc":
 			fmt.Println(hostGC().Microseconds())
 		case "nilderef":
@@ -181,24 +194,6 @@ func open(path string) unsafe.Pointer {
 		fmt.Fprintln(os.Stderr, "gohost:", path+":", C.GoString(C.open_error()))
 		os.Exit(1)
 	}
-	return lib
-}
-
-// openAfterLostURG runs a collection of the host, while a goroutine spins,
-// that loses its SIGURG (lose_urg_then_open), and returns the library at
-// path, which a thread of the host loads meanwhile. The collection ends only
-// if loading the library sends the host's thread a SIGURG again.
-func openAfterLostURG(path string) unsafe.Pointer {
-	p := C.CString(path)
-	defer C.free(unsafe.Pointer(p))
-	C.lose_urg_then_open(p, 300)
-	took := hostGC()
-	lib := C.lost_urg_lib()
-	if lib == nil || uintptr(lib) == ^uintptr(0) {
-		fmt.Fprintln(os.Stderr, "gohost: the collection ended, but the library is not loaded:", path)
-		os.Exit(1)
-	}
-	fmt.Fprintf(os.Stderr, "gohost: the collection that lost its SIGURG ended after %v\n", took.Round(time.Millisecond))
 	return lib
 }
 
