@@ -115,7 +115,7 @@ func (r *results) hostCalls(samples int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(m.dir)
+	defer removeFolder(m.dir)
 	h, err := startCHost(m)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func (r *results) keptState(samples int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(m.dir)
+	defer removeFolder(m.dir)
 	if _, err := m.build(m.out); err != nil {
 		return err
 	}

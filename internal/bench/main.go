@@ -58,6 +58,7 @@ func main() {
 	samples := flag.Int("samples", 10, "reloads measured per latency figure")
 	only := flag.String("only", "", "measure only these figures, such as 2,4 (default: all)")
 	curve := flag.Int("curve", 200, "reloads in the memory curve (figure 14)")
+	flag.BoolVar(&keepFolders, "keep", false, "keep the benchmark's modules and their builds, so that a profiler such as perf finds the libraries' symbols")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -159,6 +160,19 @@ type module struct {
 	version  int
 }
 
+// keepFolders is set by -keep.
+var keepFolders bool
+
+// removeFolder removes a folder of the benchmark's, unless -keep says to
+// keep it.
+func removeFolder(dir string) {
+	if keepFolders {
+		fmt.Fprintf(os.Stderr, "bench: kept %s\n", dir)
+		return
+	}
+	os.RemoveAll(dir)
+}
+
 func newModule() (*module, error) { return newModuleOf("lib", "example.com/bench", "libbench.so") }
 
 // newBuiltModule is newModule, with its library built. The caller removes
@@ -169,7 +183,7 @@ func newBuiltModule() (*module, error) {
 		return nil, err
 	}
 	if _, err := m.build(m.out); err != nil {
-		os.RemoveAll(m.dir)
+		removeFolder(m.dir)
 		return nil, err
 	}
 	return m, nil

@@ -60,7 +60,7 @@ func run(samples, curve int, want func(figure int) bool) (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(m.dir)
+	defer removeFolder(m.dir)
 	fmt.Fprintf(os.Stderr, "bench: building the benchmark library in %s\n", m.dir)
 	if _, err := m.build(m.out); err != nil {
 		return nil, err
@@ -572,7 +572,7 @@ func (r *results) heavyBuildCost() error {
 	if err != nil {
 		return fmt.Errorf("the heavy library, whose dependencies come from the module proxy: %w", err)
 	}
-	defer os.RemoveAll(m.dir)
+	defer removeFolder(m.dir)
 	fmt.Fprintf(os.Stderr, "bench: building the heavy library in %s\n", m.dir)
 	if _, err := m.build(m.out); err != nil {
 		return err

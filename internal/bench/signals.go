@@ -29,7 +29,7 @@ func (r *results) severalLibraries() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(m.dir)
+	defer removeFolder(m.dir)
 	paths := []string{m.out}
 	for i := 1; i < libs; i++ {
 		mod := filepath.Join(m.dir, "mods", strconv.Itoa(i), filepath.Base(m.out))

@@ -44,7 +44,7 @@ func (r *results) saveToLive(lib *library, m *module, samples int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(plainDir)
+	defer removeFolder(plainDir)
 	plain := filepath.Join(plainDir, "libplain.so")
 	var ours, base, rebuilds []float64
 	var phases [4][]float64
