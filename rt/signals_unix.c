@@ -381,14 +381,20 @@ done:
 	return rc;
 }
 
+// hp_is_self reports whether info, from dladdr, describes this image.
+static int hp_is_self(const Dl_info *info) {
+	Dl_info self;
+	return dladdr((void *)&hp_self_peer, &self) != 0 && self.dli_fbase == info->dli_fbase;
+}
+
 // hp_image_peer returns the dispatcher of the loaded image that holds sa's
 // handler, if that image is a library that uses hotpatch (an original copy
 // or a patch copy, of this library or another), or NULL.
 static const struct hp_peer *hp_image_peer(const struct sigaction *sa) {
 	if (!(sa->sa_flags & SA_SIGINFO) || sa->sa_sigaction == NULL) return NULL;
-	Dl_info info, self;
+	Dl_info info;
 	if (dladdr((void *)sa->sa_sigaction, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] == 0) return NULL;
-	if (dladdr((void *)&hp_self_peer, &self) != 0 && self.dli_fbase == info.dli_fbase) return &hp_self_peer;
+	if (hp_is_self(&info)) return &hp_self_peer;
 	void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
 	if (lib == NULL) return NULL;
 	const struct hp_peer *(*get)(void) = (const struct hp_peer *(*)(void))dlsym(lib, "hotpatch_signals_v3_peer");
@@ -602,8 +608,8 @@ int __real_sigaction(int sig, const struct sigaction *act, struct sigaction *old
 // hp_owns reports whether sa's handler is code of this image.
 static int hp_owns(const struct sigaction *sa) {
 	void *h = (sa->sa_flags & SA_SIGINFO) ? (void *)sa->sa_sigaction : (void *)sa->sa_handler;
-	Dl_info info, self;
-	return dladdr(h, &info) != 0 && dladdr((void *)&hp_self_peer, &self) != 0 && info.dli_fbase == self.dli_fbase;
+	Dl_info info;
+	return dladdr(h, &info) != 0 && hp_is_self(&info);
 }
 
 // __wrap_sigaction is every sigaction call of this image, the Go runtime's

@@ -3,4 +3,4 @@
 package version
 
 // source is the fingerprint of the runtime source of this checkout.
-const source = "357827652aa8251166c2c249"
+const source = "b51a75af04d6ceb0b043e172"
