@@ -179,7 +179,9 @@ func (r *results) hostCalls(samples int) error {
 	// Each sample has two floors beside its windows, measured from the
 	// same threads in the same host: a C function of the host that takes
 	// as long as the plain export, which no Go runtime can beat, and the
-	// plain export itself, which hotpatch has no part in.
+	// plain export itself, which hotpatch has no part in; and a third
+	// while a build applies: the same C function, which shows what the
+	// apply's work on these CPUs costs threads that never enter Go.
 	procs := 0
 	for _, load := range []struct {
 		threads, paceUS, procs int
@@ -212,7 +214,12 @@ func (r *results) hostCalls(samples int) error {
 				return err
 			}
 		}
-		builds, err := stageBuilds(m, samples)
+		floors := load.fn == "MarkedAdd"
+		count := samples
+		if floors {
+			count *= 2 // an apply for the C floor too
+		}
+		builds, err := stageBuilds(m, count)
 		if err != nil {
 			return err
 		}
@@ -222,7 +229,7 @@ func (r *results) hostCalls(samples int) error {
 		// window spins until done returns, and adds the longest call to
 		// w, in ms, and the calls over 1 ms, per 100 ms: the windows with
 		// an apply are shorter.
-		var quiet, applying, cFloor, goFloor spinWindows
+		var quiet, applying, cFloor, goFloor, cApplying spinWindows
 		window := func(w *spinWindows, done func() error) error {
 			h.number("spin-max")
 			h.number("spin-slow")
@@ -235,12 +242,38 @@ func (r *results) hostCalls(samples int) error {
 			return nil
 		}
 		sleep := func() error { time.Sleep(300 * time.Millisecond); return nil }
-		floors := load.fn == "MarkedAdd"
-		for _, b := range builds {
+		apply := func(b stagedBuild) func() error {
+			return func() error {
+				if err := publishStaged(m, b); err != nil {
+					return err
+				}
+				if err := h.awaitVersion(b.version); err != nil {
+					return err
+				}
+				time.Sleep(100 * time.Millisecond)
+				return nil
+			}
+		}
+		spinC := fmt.Sprintf("spin-c %.0f", plain)
+		for len(builds) > 0 {
+			b := builds[0]
+			builds = builds[1:]
+			if floors {
+				// The C function again, while a build applies: what the
+				// apply's own work, on these CPUs, costs the host's
+				// threads when no call enters Go.
+				if _, err := h.do(spinC); err != nil {
+					return err
+				}
+				if err := window(&cApplying, apply(b)); err != nil {
+					return err
+				}
+				b, builds = builds[0], builds[1:]
+			}
 			windows := []struct {
 				command string
 				into    *spinWindows
-			}{{fmt.Sprintf("spin-c %.0f", plain), &cFloor}, {"spin-fn PlainAdd", &goFloor}, {"spin-fn " + load.fn, &quiet}}
+			}{{spinC, &cFloor}, {"spin-fn PlainAdd", &goFloor}, {"spin-fn " + load.fn, &quiet}}
 			if !floors {
 				windows = windows[2:]
 			}
@@ -252,16 +285,7 @@ func (r *results) hostCalls(samples int) error {
 					return err
 				}
 			}
-			if err := window(&applying, func() error {
-				if err := publishStaged(m, b); err != nil {
-					return err
-				}
-				if err := h.awaitVersion(b.version); err != nil {
-					return err
-				}
-				time.Sleep(100 * time.Millisecond)
-				return nil
-			}); err != nil {
+			if err := window(&applying, apply(b)); err != nil {
 				return err
 			}
 		}
@@ -309,6 +333,14 @@ func (r *results) hostCalls(samples int) error {
 			ratio:    goFloor.p(95) / cFloor.p(95),
 			note: fmt.Sprintf("what Go's own entry from C costs at the longest, with no hotpatch in the call, against what the OS scheduler alone costs; p50 %.2f ms against %.2f ms; calls over 1 ms per 100 ms, median: %.1f against %.1f",
 				goFloor.p(50), cFloor.p(50), median(goFloor.slow), median(cFloor.slow)),
+		})
+		r.add(figure{
+			name:     "10. Floor while a build applies: longest host call of a C function of the host, " + label + ", p95",
+			measured: fmt.Sprintf("%.2f ms", cApplying.p(95)),
+			baseline: fmt.Sprintf("%.2f ms, the same C function, no apply", cFloor.p(95)),
+			ratio:    cApplying.p(95) / cFloor.p(95),
+			note: fmt.Sprintf("what the apply's own work on these CPUs costs a host thread whose calls never enter Go, the floor of the target above; p50 %.2f ms against %.2f ms; calls over 1 ms per 100 ms, median: %.1f against %.1f",
+				cApplying.p(50), cFloor.p(50), median(cApplying.slow), median(cFloor.slow)),
 		})
 		r.add(figure{
 			name:     "10. Processors: longest host call of the patched export, no apply, " + label + ", p95",
