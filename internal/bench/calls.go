@@ -176,12 +176,12 @@ func (r *results) hostCalls(samples int) error {
 	// GOMAXPROCS to the runtime's default, one P per CPU, which patch
 	// copies then keep: the processors' part.
 	//
-	// Each sample has two floors beside its windows, measured from the
+	// Each sample has three floors beside its windows, measured from the
 	// same threads in the same host: a C function of the host that takes
-	// as long as the plain export, which no Go runtime can beat, and the
-	// plain export itself, which hotpatch has no part in; and a third
-	// while a build applies: the same C function, which shows what the
-	// apply's work on these CPUs costs threads that never enter Go.
+	// as long as the plain export, which no Go runtime can beat; the plain
+	// export itself, which hotpatch has no part in; and the same C
+	// function while a build applies, which shows what the apply's work
+	// on these CPUs costs threads that never enter Go.
 	procs := 0
 	for _, load := range []struct {
 		threads, paceUS, procs int
@@ -215,13 +215,18 @@ func (r *results) hostCalls(samples int) error {
 			}
 		}
 		floors := load.fn == "MarkedAdd"
-		count := samples
+		perSample := 1
 		if floors {
-			count *= 2 // an apply for the C floor too
+			perSample = 2 // an apply for the C floor too
 		}
-		builds, err := stageBuilds(m, count)
+		builds, err := stageBuilds(m, perSample*samples)
 		if err != nil {
 			return err
+		}
+		next := func() stagedBuild {
+			b := builds[0]
+			builds = builds[1:]
+			return b
 		}
 		if _, err := h.do(fmt.Sprintf("spin-start %d %d", threads, load.paceUS)); err != nil {
 			return err
@@ -255,9 +260,7 @@ func (r *results) hostCalls(samples int) error {
 			}
 		}
 		spinC := fmt.Sprintf("spin-c %.0f", plain)
-		for len(builds) > 0 {
-			b := builds[0]
-			builds = builds[1:]
+		for range samples {
 			if floors {
 				// The C function again, while a build applies: what the
 				// apply's own work, on these CPUs, costs the host's
@@ -265,10 +268,9 @@ func (r *results) hostCalls(samples int) error {
 				if _, err := h.do(spinC); err != nil {
 					return err
 				}
-				if err := window(&cApplying, apply(b)); err != nil {
+				if err := window(&cApplying, apply(next())); err != nil {
 					return err
 				}
-				b, builds = builds[0], builds[1:]
 			}
 			windows := []struct {
 				command string
@@ -285,7 +287,7 @@ func (r *results) hostCalls(samples int) error {
 					return err
 				}
 			}
-			if err := window(&applying, apply(b)); err != nil {
+			if err := window(&applying, apply(next())); err != nil {
 				return err
 			}
 		}
